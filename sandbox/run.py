@@ -1,0 +1,40 @@
+"""Start every sandbox server on its fixed development port (used by `make run`).
+
+Each entry names a module with `create_app(**config)`; the ports match `.env.example`.
+"""
+
+import importlib
+import os
+import signal
+import sys
+import threading
+
+from sandbox.serving import start_in_thread
+
+# (name, module, port, config from the environment)
+SERVICES = []
+
+
+def main():
+    running = []
+    for name, module, port, config in SERVICES:
+        app = importlib.import_module(module).create_app(**config())
+        running.append(start_in_thread(app, port=port))
+        print(f"sandbox {name}: http://127.0.0.1:{port}", flush=True)
+    if not SERVICES:
+        print("sandbox: no services registered", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    for server in running:
+        server.stop()
+    return 0
+
+
+def env(name, default=""):
+    return os.environ.get(name, default)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
