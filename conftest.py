@@ -20,6 +20,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "test-artifacts"
 
+# Each sandbox service may ship pytest fixtures in sandbox/<service>/fixtures.py.
+pytest_plugins = [f"sandbox.{p.parent.name}.fixtures" for p in sorted((ROOT / "sandbox").glob("*/fixtures.py"))]
+
 
 @pytest.fixture
 def make_user(db):

@@ -1,3 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "usage"
 
-urlpatterns = []
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+]
