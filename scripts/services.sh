@@ -70,7 +70,10 @@ full_page_writes = off
 shared_buffers = 256MB
 CONF
   fi
-  if ! as_postgres "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+  # A server already answering on the port (another checkout's) is used as it is.
+  if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
+    :
+  elif ! as_postgres "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
     as_postgres "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null
   fi
   as_postgres "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtA -c \
