@@ -26,6 +26,7 @@ class User(AbstractBaseUser):
     auth0_sub = models.CharField("Auth0 subject", max_length=255, unique=True)
     email = models.EmailField(max_length=254, db_index=True)
     name = models.CharField(max_length=255, blank=True)
+    email_verified = models.BooleanField(default=False)
     is_admin = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)

@@ -15,34 +15,39 @@ def user_upsert_from_auth0(*, sub, email, name="", email_verified=None):
 
     Returns (user, created). On creation sends `user_registered`, then `account_owner_created` if
     the user is still an owner after its receivers ran. An empty `name` never erases a known one.
-    `email_verified` is accepted for the callers' sake; Auth0 is the authority on it.
+    `email_verified` None means "not said" (the webhook) and leaves the stored flag alone.
     """
     email = User.objects.normalize_email(email or "").strip()
     name = (name or "").strip()
-    try:
-        with transaction.atomic():
-            user = User.objects.select_for_update().filter(auth0_sub=sub).first()
-            if user is not None:
-                _user_sync_profile(user=user, email=email, name=name)
-                return user, False
-            with transaction.atomic():
-                user = User.objects.create_user(sub, email, name=name)
-            _user_announce(user=user)
-            return user, True
-    except IntegrityError:
-        # Two first calls raced (webhook and login at once): the other one created the row.
-        user = User.objects.get(auth0_sub=sub)
-        with transaction.atomic():
-            user = User.objects.select_for_update().get(pk=user.pk)
-            _user_sync_profile(user=user, email=email, name=name)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(auth0_sub=sub).first()
+        if user is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        sub, email, name=name, email_verified=bool(email_verified)
+                    )
+            except IntegrityError:
+                # Webhook and first login raced: the other one created the row first.
+                user = User.objects.select_for_update().get(auth0_sub=sub)
+            else:
+                _user_announce(user=user)
+                return user, True
+        _user_sync_profile(user=user, email=email, name=name, email_verified=email_verified)
         return user, False
 
 
-def _user_sync_profile(*, user, email, name):
+def _user_sync_profile(*, user, email, name, email_verified):
     changed = []
+    if email_verified is not None and user.email_verified != bool(email_verified):
+        user.email_verified = bool(email_verified)
+        changed.append("email_verified")
     if email and user.email != email:
         user.email = email
         changed.append("email")
+        if email_verified is None:
+            user.email_verified = False
+            changed.append("email_verified")
     if name and user.name != name:
         user.name = name
         changed.append("name")
