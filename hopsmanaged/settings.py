@@ -131,6 +131,11 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Hopsworks Managed <no-reply@localhost>")
 
+# Team invitations: link lifetime, pending invites per owner, emails sent per owner per hour.
+TEAM_INVITE_EXPIRY_DAYS = env.int("TEAM_INVITE_EXPIRY_DAYS", default=7)
+TEAM_INVITE_MAX_PENDING = env.int("TEAM_INVITE_MAX_PENDING", default=50)
+TEAM_INVITE_SENDS_PER_HOUR = env.int("TEAM_INVITE_SENDS_PER_HOUR", default=60)
+
 # Caches: Redis, shared by web processes (rate limits, short-lived state).
 CACHES = {
     "default": {
