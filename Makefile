@@ -29,7 +29,7 @@ browser:
 
 run: setup
 	@$(PY) manage.py seed_demo
-	@PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+	@HM_PORT=$(PORT) $(VENV)/bin/honcho -e /dev/null -f Procfile start
 
 test: setup browser
 	@$(VENV)/bin/pytest $(PYTEST_ARGS)
