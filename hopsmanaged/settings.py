@@ -184,11 +184,23 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_SYNC_CONCURRENCY = env.int("STRIPE_SYNC_CONCURRENCY", default=8)
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=20.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_RATE_LIMIT_RETRIES = env.int("STRIPE_RATE_LIMIT_RETRIES", default=6)
+STRIPE_RATE_LIMIT_BACKOFF = env.float("STRIPE_RATE_LIMIT_BACKOFF", default=0.5)
 
 # Cluster secrets: comma-separated Fernet keys, newest first (MultiFernet).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 HOPSWORKS_OWNER_MAX_PROJECTS = env.int("HOPSWORKS_OWNER_MAX_PROJECTS", default=5)
 HOPSWORKS_REQUEST_TIMEOUT = env.float("HOPSWORKS_REQUEST_TIMEOUT", default=10.0)
+# Creating a user's Hopsworks account: Celery retries with exponential backoff (seconds).
+HOPSWORKS_PROVISION_MAX_RETRIES = env.int("HOPSWORKS_PROVISION_MAX_RETRIES", default=8)
+HOPSWORKS_PROVISION_RETRY_BACKOFF = env.int("HOPSWORKS_PROVISION_RETRY_BACKOFF", default=30)
+HOPSWORKS_PROVISION_RETRY_BACKOFF_MAX = env.int("HOPSWORKS_PROVISION_RETRY_BACKOFF_MAX", default=1800)
+# The demo cluster `make run` seeds (clusters/demo.py), pointing at the sandboxes.
+DEMO_HOPSWORKS_API_KEY = env("DEMO_HOPSWORKS_API_KEY", default="sandbox-admin-key")
+DEMO_KUBERNETES_TOKEN = env("DEMO_KUBERNETES_TOKEN", default="sandbox-token")
+DEMO_KUBERNETES_URL = env("DEMO_KUBERNETES_URL", default="http://127.0.0.1:8104")
 KUBERNETES_REQUEST_TIMEOUT = env.float("KUBERNETES_REQUEST_TIMEOUT", default=30.0)
 
 # Celery: Redis broker; the schedule lives here.

@@ -1,0 +1,210 @@
+"""The one place that talks to Stripe (or the Stripe sandbox: only `STRIPE_API_BASE` differs).
+
+Every call has a timeout and the library's own network retries (same idempotency key on each);
+rate-limit answers (429) are retried here with exponential backoff; Stripe's errors become
+`StripeServiceError` with a message a person can act on. Never logs the API key.
+"""
+
+import logging
+import random
+import threading
+import time
+
+import stripe
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+_clients = {}
+_clients_lock = threading.Lock()
+
+
+class StripeServiceError(Exception):
+    """Stripe could not do what we asked; `retryable` says whether trying later may help."""
+
+    def __init__(self, message, *, retryable, status=None, code=None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.status = status
+        self.code = code
+
+
+def client():
+    """A StripeClient for the configured key and base URL (one per configuration, thread-safe)."""
+    key = (settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.STRIPE_TIMEOUT,
+           settings.STRIPE_MAX_NETWORK_RETRIES)
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = stripe.StripeClient(
+                settings.STRIPE_SECRET_KEY,
+                base_addresses={"api": settings.STRIPE_API_BASE, "files": settings.STRIPE_API_BASE},
+                max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+                http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT),
+            )
+        return _clients[key]
+
+
+def _call(what, fn, *args, **kwargs):
+    """Run one Stripe call; 429s back off and retry, errors become StripeServiceError."""
+    attempts = settings.STRIPE_RATE_LIMIT_RETRIES + 1
+    for attempt in range(attempts):
+        try:
+            return fn(*args, **kwargs)
+        except stripe.RateLimitError as exc:
+            if attempt + 1 >= attempts:
+                raise _service_error(what, exc) from exc
+            delay = min(settings.STRIPE_RATE_LIMIT_BACKOFF * 2**attempt, 8.0) * random.uniform(0.5, 1.0)
+            logger.info("Stripe rate-limited %s; retrying in %.2fs", what, delay)
+            time.sleep(delay)
+        except stripe.StripeError as exc:
+            raise _service_error(what, exc) from exc
+
+
+def _service_error(what, exc):
+    status = getattr(exc, "http_status", None)
+    code = getattr(exc, "code", None)
+    retryable = isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)) or (
+        isinstance(exc, stripe.APIError) or (status or 0) >= 500
+    )
+    message = getattr(exc, "user_message", None) or str(exc) or exc.__class__.__name__
+    if retryable:
+        message = f"Stripe is unavailable right now ({message}); it will be tried again."
+    return StripeServiceError(f"{what}: {message}", retryable=retryable, status=status, code=code)
+
+
+def _options(idempotency_key=None):
+    return {"idempotency_key": idempotency_key} if idempotency_key else None
+
+
+# ---------------------------------------------------------------- catalog (meters, products, prices)
+
+
+def meter_create(*, event_name, display_name, idempotency_key):
+    """A billing meter summing `value` per customer, keeping the last event per UTC day."""
+    params = {
+        "display_name": display_name,
+        "event_name": event_name,
+        "default_aggregation": {"formula": "sum"},
+        "customer_mapping": {"type": "by_id", "event_payload_key": "stripe_customer_id"},
+        "value_settings": {"event_payload_key": "value"},
+        "event_time_window": "day",
+    }
+    return _call("create meter", client().v1.billing.meters.create, params=params,
+                 options=_options(idempotency_key))
+
+
+def product_create(*, name, idempotency_key):
+    return _call("create product", client().v1.products.create, params={"name": name},
+                 options=_options(idempotency_key))
+
+
+def metered_price_create(*, product, meter, unit_amount_cents, nickname, idempotency_key):
+    """A monthly metered price on `meter`: `unit_amount_cents` (Decimal) per unit."""
+    params = {
+        "product": product,
+        "currency": "usd",
+        "nickname": nickname,
+        "unit_amount_decimal": unit_amount_cents,
+        "recurring": {"interval": "month", "usage_type": "metered", "meter": meter},
+    }
+    return _call("create price", client().v1.prices.create, params=params, options=_options(idempotency_key))
+
+
+# ---------------------------------------------------------------- customers and subscriptions
+
+
+def customer_create(*, email, name, user_id, idempotency_key):
+    params = {"email": email, "metadata": {"user_id": str(user_id)}}
+    if name:
+        params["name"] = name
+    return _call("create customer", client().v1.customers.create, params=params,
+                 options=_options(idempotency_key))
+
+
+def customer_default_payment_method_set(*, customer, payment_method):
+    params = {"invoice_settings": {"default_payment_method": payment_method}}
+    return _call("set default card", client().v1.customers.update, customer, params=params)
+
+
+def subscription_create(*, customer, price_ids, idempotency_key):
+    params = {"customer": customer, "items": [{"price": price_id} for price_id in price_ids]}
+    return _call("create subscription", client().v1.subscriptions.create, params=params,
+                 options=_options(idempotency_key))
+
+
+# ---------------------------------------------------------------- Checkout, cards
+
+
+def checkout_setup_session_create(*, customer, success_url, cancel_url, user_id):
+    """Checkout in setup mode: collects a card for later off-session charges."""
+    params = {
+        "mode": "setup",
+        "customer": customer,
+        "currency": "usd",
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "client_reference_id": str(user_id),
+        "setup_intent_data": {"metadata": {"user_id": str(user_id)}},
+    }
+    return _call("start card checkout", client().v1.checkout.sessions.create, params=params)
+
+
+def checkout_credits_session_create(*, customer, amount_cents, success_url, cancel_url, user_id, idempotency_key):
+    """Checkout in payment mode for a prepaid credit top-up of `amount_cents`."""
+    params = {
+        "mode": "payment",
+        "customer": customer,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "client_reference_id": str(user_id),
+        "metadata": {"purpose": "credits", "user_id": str(user_id)},
+        "line_items": [{
+            "quantity": 1,
+            "price_data": {
+                "currency": "usd",
+                "unit_amount": amount_cents,
+                "product_data": {"name": "Hopsworks Managed prepaid credits"},
+            },
+        }],
+    }
+    return _call("start credits checkout", client().v1.checkout.sessions.create, params=params,
+                 options=_options(idempotency_key))
+
+
+def setup_intent_retrieve(setup_intent_id):
+    return _call("read setup intent", client().v1.setup_intents.retrieve, setup_intent_id)
+
+
+def payment_method_retrieve(payment_method_id):
+    return _call("read card", client().v1.payment_methods.retrieve, payment_method_id)
+
+
+# ---------------------------------------------------------------- usage and invoices
+
+
+def meter_event_create(*, event_name, customer, value, identifier, timestamp):
+    """One meter event (the day's total); Stripe dedupes `identifier` for ~24 h only."""
+    params = {
+        "event_name": event_name,
+        "payload": {"stripe_customer_id": customer, "value": value},
+        "identifier": identifier,
+        "timestamp": timestamp,
+    }
+    return _call("send meter event", client().v1.billing.meter_events.create, params=params,
+                 options=_options(f"meter-event-{identifier}"))
+
+
+def invoices_list(*, customer, limit=12):
+    return _call("list invoices", client().v1.invoices.list, params={"customer": customer, "limit": limit})
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+def webhook_event_construct(*, payload: bytes, signature: str):
+    """Verify `Stripe-Signature` over the raw body with our secret; raises ValueError when it fails."""
+    try:
+        return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    except stripe.SignatureVerificationError as exc:
+        raise ValueError("Invalid Stripe signature.") from exc
+    except ValueError as exc:
+        raise ValueError("The webhook body is not a Stripe event.") from exc
