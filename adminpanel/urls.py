@@ -1,3 +1,18 @@
+from django.urls import path
+
+from .views import audit, overview, prices, users
+
 app_name = "adminpanel"
 
-urlpatterns = []
+urlpatterns = [
+    path("", overview.overview, name="overview"),
+    path("users/", users.user_list, name="users"),
+    path("users/<int:user_id>/", users.user_detail, name="user_detail"),
+    path("users/<int:user_id>/grant-admin/", users.user_grant_admin, name="user_grant_admin"),
+    path("users/<int:user_id>/revoke-admin/", users.user_revoke_admin, name="user_revoke_admin"),
+    path("users/<int:user_id>/suspend/", users.user_suspend, name="user_suspend"),
+    path("users/<int:user_id>/reactivate/", users.user_reactivate, name="user_reactivate"),
+    path("prices/", prices.price_list, name="prices"),
+    path("prices/new/", prices.price_add, name="price_add"),
+    path("audit/", audit.audit_log, name="audit_log"),
+]

@@ -1,0 +1,13 @@
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .. import selectors
+from ..access import admin_required
+
+
+@admin_required
+@require_GET
+def overview(request):
+    context = selectors.overview()
+    context["section"] = "overview"
+    return render(request, "adminpanel/overview.html", context)

@@ -1,0 +1,78 @@
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from accounts.models import User
+
+from .. import selectors, services
+from ..access import admin_required
+from ..listing import page_of
+from .actions import confirm_action
+
+
+@admin_required
+@require_GET
+def user_list(request):
+    q = request.GET.get("q", "").strip()
+    status_filter = request.GET.get("filter", "")
+    context = page_of(request, selectors.user_list(q=q, status_filter=status_filter))
+    context.update({
+        "q": q, "filter": status_filter, "filters": selectors.user_filter_choices(), "section": "users",
+    })
+    return render(request, "adminpanel/user_list.html", context)
+
+
+@admin_required
+@require_GET
+def user_detail(request, user_id):
+    context = selectors.user_detail(user_id=user_id)
+    context["section"] = "users"
+    return render(request, "adminpanel/user_detail.html", context)
+
+
+def _user_back(user):
+    return reverse("adminpanel:user_detail", args=[user.pk])
+
+
+@admin_required
+def user_grant_admin(request, user_id):
+    user = get_object_or_404(User, pk=user_id)
+    return confirm_action(
+        request, title="Grant admin rights", button="Grant admin rights", back_url=_user_back(user),
+        question=f"{user.email} will be able to open this panel and take every action in it.",
+        run=lambda: services.user_admin_set(admin=request.user, user=user, is_admin=True),
+        done=f"{user.email} is now an admin.",
+    )
+
+
+@admin_required
+def user_revoke_admin(request, user_id):
+    user = get_object_or_404(User, pk=user_id)
+    return confirm_action(
+        request, title="Revoke admin rights", button="Revoke admin rights", back_url=_user_back(user), danger=True,
+        question=f"{user.email} will no longer be able to open this panel.",
+        run=lambda: services.user_admin_set(admin=request.user, user=user, is_admin=False),
+        done=f"{user.email} is no longer an admin.",
+    )
+
+
+@admin_required
+def user_suspend(request, user_id):
+    user = get_object_or_404(User, pk=user_id)
+    return confirm_action(
+        request, title="Suspend user", button="Suspend", back_url=_user_back(user), danger=True,
+        question=f"{user.email} will see \u201caccount suspended\u201d on every page until reactivated.",
+        run=lambda: services.user_suspend(admin=request.user, user=user),
+        done=f"{user.email} is suspended.",
+    )
+
+
+@admin_required
+def user_reactivate(request, user_id):
+    user = get_object_or_404(User, pk=user_id)
+    return confirm_action(
+        request, title="Reactivate user", button="Reactivate", back_url=_user_back(user),
+        question=f"{user.email} will be able to use the service again.",
+        run=lambda: services.user_reactivate(admin=request.user, user=user),
+        done=f"{user.email} is active again.",
+    )
