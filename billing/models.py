@@ -152,6 +152,9 @@ class MeterEventSync(models.Model):
     meter = models.CharField(max_length=16, choices=Meter.choices)
     value = models.DecimalField(max_digits=18, decimal_places=6)
     identifier = models.CharField(max_length=100, unique=True)
+    # A later, larger total for a sent day goes out again under a new identifier (`-r2`, ...);
+    # the meter's daily window keeps Stripe's last event, so the correction replaces the first.
+    revision = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)

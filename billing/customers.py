@@ -1,0 +1,142 @@
+"""Stripe-facing writes for an account owner: catalog, customer + subscription, card on file.
+
+Every create carries an idempotency key derived from our own ids, so a retried hook or a second
+worker never makes a second customer or subscription.
+"""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import stripe_client
+from .models import BillingAccount, Meter, StripeCatalogObject
+from .pricing import RESOURCE_OF_METER
+from .selectors import prices_current
+
+logger = logging.getLogger(__name__)
+CATALOG_LOCK_ID = 4_711_001
+PRODUCT_NAME = "Hopsworks Managed compute"
+
+
+def stripe_catalog_ensure():
+    """The product, the two daily meters and their metered prices: {key: stripe_id}, made once."""
+    known = dict(StripeCatalogObject.objects.values_list("key", "stripe_id"))
+    if _catalog_complete(known):
+        return known
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CATALOG_LOCK_ID])
+        known = dict(StripeCatalogObject.objects.values_list("key", "stripe_id"))
+        if "product" not in known:
+            product = stripe_client.product_create(name=PRODUCT_NAME, idempotency_key="catalog-product-v1")
+            known["product"] = _catalog_store("product", product.id)
+        unit_amounts = {price.resource: price.unit_amount for price in prices_current()}
+        for meter in Meter.values:
+            _catalog_meter_ensure(known, meter, unit_amounts[RESOURCE_OF_METER[meter]])
+    return known
+
+
+def _catalog_complete(known):
+    return "product" in known and all(f"price:{m}" in known for m in Meter.values)
+
+
+def _catalog_meter_ensure(known, meter, unit_amount):
+    from .meter_sync import EVENT_NAMES
+
+    if f"meter:{meter}" not in known:
+        created = stripe_client.meter_create(
+            event_name=EVENT_NAMES[meter], display_name=Meter(meter).label,
+            idempotency_key=f"catalog-meter-{meter}-v1",
+        )
+        known[f"meter:{meter}"] = _catalog_store(f"meter:{meter}", created.id)
+    if f"price:{meter}" not in known:
+        cents = unit_amount * 100
+        created = stripe_client.metered_price_create(
+            product=known["product"], meter=known[f"meter:{meter}"], unit_amount_cents=cents,
+            nickname=f"{Meter(meter).label} at ${unit_amount}", idempotency_key=f"catalog-price-{meter}-{cents}",
+        )
+        known[f"price:{meter}"] = _catalog_store(f"price:{meter}", created.id)
+
+
+def _catalog_store(key, stripe_id):
+    StripeCatalogObject.objects.create(key=key, stripe_id=stripe_id)
+    logger.info("Stripe catalog %s is %s", key, stripe_id)
+    return stripe_id
+
+
+def stripe_customer_ensure(*, owner):
+    """Give an account owner a Stripe customer and a subscription to the metered prices (members: none)."""
+    User = get_user_model()
+    owner = User.objects.get(pk=owner.pk)
+    if owner.is_member:
+        logger.info("user %s is a team member: no Stripe customer", owner.pk)
+        return None
+    catalog = stripe_catalog_ensure()
+    stamp = f"{owner.pk}-{int(owner.date_joined.timestamp())}"
+    if not owner.stripe_customer_id:
+        customer = stripe_client.customer_create(
+            email=owner.email, name=owner.name, user_id=owner.pk, idempotency_key=f"customer-create-{stamp}"
+        )
+        owner.stripe_customer_id = customer.id
+        User.objects.filter(pk=owner.pk).update(stripe_customer_id=customer.id)
+        logger.info("user %s has Stripe customer %s", owner.pk, customer.id)
+    if not owner.stripe_subscription_id:
+        subscription = stripe_client.subscription_create(
+            customer=owner.stripe_customer_id,
+            price_ids=[catalog[f"price:{meter}"] for meter in Meter.values],
+            idempotency_key=f"subscription-create-{stamp}",
+        )
+        owner.stripe_subscription_id = subscription.id
+        User.objects.filter(pk=owner.pk).update(stripe_subscription_id=subscription.id)
+        BillingAccount.objects.update_or_create(owner=owner, defaults={"subscription_status": subscription.status})
+        logger.info("user %s has Stripe subscription %s", owner.pk, subscription.id)
+    return owner
+
+
+def card_checkout_start(*, owner, success_url, cancel_url):
+    """A Checkout Session (setup mode) collecting the owner's card; returns its hosted page URL."""
+    owner = stripe_customer_ensure(owner=owner)
+    session = stripe_client.checkout_setup_session_create(
+        customer=owner.stripe_customer_id, success_url=success_url, cancel_url=cancel_url, user_id=owner.pk
+    )
+    return session.url
+
+
+def card_on_file_mark(*, owner, payment_method_id):
+    """Record the owner's card (brand, last 4), make it the invoice default, then ask for a cluster.
+
+    Runs inside the webhook's transaction; the cluster request waits for the commit.
+    """
+    User = get_user_model()
+    account = BillingAccount.objects.select_for_update().get_or_create(owner=owner)[0]
+    first_card = not owner.card_on_file
+    if account.payment_method_id != payment_method_id:
+        card = stripe_client.payment_method_retrieve(payment_method_id).get("card") or {}
+        stripe_client.customer_default_payment_method_set(
+            customer=owner.stripe_customer_id, payment_method=payment_method_id
+        )
+        account.payment_method_id = payment_method_id
+        account.card_brand = card.get("brand", "") or ""
+        account.card_last4 = card.get("last4", "") or ""
+        account.card_added_at = timezone.now()
+        account.save()
+    if first_card:
+        User.objects.filter(pk=owner.pk).update(card_on_file=True)
+        owner.card_on_file = True
+        logger.info("user %s has a card on file", owner.pk)
+        transaction.on_commit(lambda: _cluster_assignment_request(owner_id=owner.pk))
+
+
+def _cluster_assignment_request(*, owner_id):
+    """Card on file → clusters assigns the owner (billing → clusters, a plain call)."""
+    try:
+        from clusters.services import assignment_request
+    except ImportError:
+        logger.warning("clusters.services.assignment_request is not available; user %s waits", owner_id)
+        return
+    try:
+        assignment_request(user=get_user_model().objects.get(pk=owner_id))
+    except Exception:  # the card stays on file; clusters' own queue and admins take it from here
+        logger.exception("cluster assignment request for user %s failed", owner_id)

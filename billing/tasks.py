@@ -1,0 +1,22 @@
+"""Celery tasks: each calls one billing service and nothing else."""
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from .customers import stripe_customer_ensure
+from .meter_sync import stripe_usage_sync
+from .stripe_client import StripeServiceError
+
+
+@shared_task(acks_late=True)
+def sync_stripe_usage_daily():
+    """Beat, daily: yesterday's postpaid usage (and any unsent day) to Stripe meter events."""
+    return str(stripe_usage_sync())
+
+
+@shared_task(autoretry_for=(StripeServiceError,), retry_backoff=30, retry_backoff_max=3600, max_retries=12)
+def stripe_customer_create(user_id):
+    """A new owner's Stripe customer and subscription, when doing it at sign-up failed."""
+    owner = get_user_model().objects.filter(pk=user_id).first()
+    if owner is not None:
+        stripe_customer_ensure(owner=owner)
