@@ -13,12 +13,28 @@ from sandbox.serving import start_in_thread
 
 # (name, module, port, config from the environment)
 SERVICES = []
+# Each started app by name, so one sandbox can reach another in-process (Hopsworks → Kubernetes).
+APPS = {}
+
+
+def _hopsworks_config():
+    def user_created(username, email):
+        # The Kubernetes sandbox app may expose `on_hopsworks_user_created(username, email)`.
+        hook = getattr(APPS.get("kubernetes"), "on_hopsworks_user_created", None)
+        if hook:
+            hook(username, email)
+
+    return {"api_key": env("DEMO_HOPSWORKS_API_KEY", "sandbox-admin-key"), "on_user_created": user_created}
+
+
+SERVICES.append(("hopsworks", "sandbox.hopsworks.server", 8103, _hopsworks_config))
 
 
 def main():
     running = []
     for name, module, port, config in SERVICES:
         app = importlib.import_module(module).create_app(**config())
+        APPS[name] = app
         running.append(start_in_thread(app, port=port))
         print(f"sandbox {name}: http://127.0.0.1:{port}", flush=True)
     if not SERVICES:
