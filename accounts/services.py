@@ -3,11 +3,16 @@
 import logging
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from .auth0_client import Auth0TokenRejected, auth0_claims, userinfo_fetch
 from .models import User
 from .signals import account_owner_created, user_registered
 
 logger = logging.getLogger(__name__)
+
+# allauth's `openid_connect` app is registered under this provider_id (settings.py).
+AUTH0_PROVIDER_ID = "auth0"
 
 
 def user_upsert_from_auth0(*, sub, email, name="", email_verified=None):
@@ -62,3 +67,48 @@ def _user_announce(*, user):
     user.refresh_from_db(fields=["account_owner"])
     if user.is_owner:
         account_owner_created.send(sender=User, user=user)
+
+
+def user_sync_from_auth0(*, user):
+    """Refresh `user` from their Auth0 profile: userinfo with the stored access token when Auth0
+    still accepts it, else the claims of their last sign-in. Raises Auth0Error if Auth0 is down."""
+    from allauth.socialaccount.models import SocialAccount, SocialToken
+
+    account = SocialAccount.objects.filter(user=user, provider=AUTH0_PROVIDER_ID).order_by("-last_login").first()
+    if account is None:
+        return user
+    claims = auth0_claims(account.extra_data)
+    token = SocialToken.objects.filter(account=account).order_by("-pk").first()
+    if token is not None and (token.expires_at is None or token.expires_at > timezone.now()):
+        try:
+            profile = userinfo_fetch(access_token=token.token)
+        except Auth0TokenRejected:
+            profile = None
+        if profile is not None and profile.get("sub") == user.auth0_sub:
+            claims.update(profile)
+            account.extra_data = {**account.extra_data, "userinfo": profile}
+            account.save(update_fields=["extra_data"])
+    user, _ = user_upsert_from_auth0(
+        sub=user.auth0_sub, email=claims.get("email") or "", name=claims.get("name") or "",
+        email_verified=claims.get("email_verified"),
+    )
+    return user
+
+
+def user_admin_set(*, user, is_admin=True):
+    """Grant (or take away) the operator role: the admin panel at /admin47392/."""
+    User.objects.filter(pk=user.pk).update(is_admin=is_admin, updated_at=timezone.now())
+    user.is_admin = is_admin
+    logger.info("user %s is_admin=%s", user.pk, is_admin)
+    return user
+
+
+def user_status_set(*, user, status):
+    """Suspend (`User.Status.SUSPENDED`) or reactivate (`ACTIVE`) a user; suspended users still
+    sign in but see only the "account suspended" page."""
+    if status not in User.Status.values:
+        raise ValueError(f"unknown status {status!r}")
+    User.objects.filter(pk=user.pk).update(status=status, updated_at=timezone.now())
+    user.status = status
+    logger.info("user %s status=%s", user.pk, status)
+    return user

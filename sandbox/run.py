@@ -30,6 +30,20 @@ def _hopsworks_config():
 SERVICES.append(("hopsworks", "sandbox.hopsworks.server", 8103, _hopsworks_config))
 
 
+def _auth0_config():
+    issuer = env("AUTH0_ISSUER_BASE_URL", "http://127.0.0.1:8101").rstrip("/") + "/"
+    return {
+        "client_id": env("AUTH0_CLIENT_ID", "hopsmanaged-dev"),
+        "client_secret": env("AUTH0_CLIENT_SECRET", "dev-client-secret"),
+        "issuer": issuer,
+        "webhook_url": f"http://127.0.0.1:{env('PORT', '8000')}/api/webhooks/auth0",
+        "webhook_secret": env("AUTH0_WEBHOOK_SECRET"),
+    }
+
+
+SERVICES.append(("auth0", "sandbox.oidc.server", 8101, _auth0_config))
+
+
 def main():
     running = []
     for name, module, port, config in SERVICES:
