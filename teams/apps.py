@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class TeamsConfig(AppConfig):
     name = "teams"
+
+    def ready(self):
+        from . import receivers  # noqa: F401
