@@ -85,3 +85,8 @@ def provisioning_failures():
         .select_related("user", "cluster")
         .order_by("-updated_at")
     )
+
+
+def seats_taken_on(*, cluster):
+    """How many users sit on the cluster now."""
+    return UserHopsworksAssignment.objects.filter(cluster=cluster).count()
