@@ -1,0 +1,3 @@
+"""Kubernetes sandbox (API server + metrics-server subset) for the usage collector."""
+
+from .kubeconfig import kubeconfig_for  # noqa: F401
