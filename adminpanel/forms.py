@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from billing.models import Price
+from clusters.models import HopsworksCluster
 
 
 class PriceForm(forms.Form):
@@ -32,3 +33,19 @@ class PriceForm(forms.Form):
         if resource and day and Price.objects.filter(resource=resource, effective_from=day).exists():
             self.add_error("effective_from", "A price for this resource already starts on that day.")
         return cleaned
+
+
+class MoveForm(forms.Form):
+    """Where to move a user: an active cluster other than the one they are on."""
+
+    cluster = forms.ModelChoiceField(
+        queryset=HopsworksCluster.objects.none(), empty_label="Choose a cluster",
+        help_text="Only active clusters are listed; the user's Hopsworks account is created there.",
+    )
+
+    def __init__(self, *args, current_cluster_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        clusters = HopsworksCluster.objects.filter(status=HopsworksCluster.Status.ACTIVE).order_by("name")
+        if current_cluster_id:
+            clusters = clusters.exclude(pk=current_cluster_id)
+        self.fields["cluster"].queryset = clusters

@@ -1,13 +1,19 @@
 """Writes done from the panel. Every action is one transaction that also writes one audit entry.
 
-Actions on other apps' data call those apps' services; only the User flags that accounts
-offers no service for (admin, suspended) are set here.
+Actions on other apps' data call those apps' services (accounts, clusters, billing, usage); the
+panel itself only writes its audit log.
 """
+
+from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
 
+from accounts import services as accounts_services
 from accounts.models import User
 from billing.models import Price
+from clusters import services as clusters_services
+from clusters.models import UserHopsworksAssignment
+from clusters.services import AssignmentError
 
 from .models import AuditEntry
 
@@ -29,22 +35,18 @@ def audit_record(*, admin, action, target_type, target_id="", target_label="", b
     )
 
 
-def _user_locked(user):
-    return User.objects.select_for_update().get(pk=user.pk)
-
-
-def _user_flag_set(*, admin, user, action, field, value):
+def _user_change(*, admin, user, action, field, change):
+    """Lock the user, apply `change` (an accounts service), audit the field before and after."""
     if user.pk == admin.pk:
         # An operator locking themselves out is always a slip; another admin can do it.
         raise ActionRefused("You cannot change your own admin rights or suspend yourself.")
     with transaction.atomic():
-        locked = _user_locked(user)
+        locked = User.objects.select_for_update().get(pk=user.pk)
         before = {field: getattr(locked, field)}
-        setattr(locked, field, value)
-        locked.save(update_fields=[field, "updated_at"])
+        change(locked)
         audit_record(
             admin=admin, action=action, target_type="user", target_id=locked.pk, target_label=locked.email,
-            before=before, after={field: value},
+            before=before, after={field: getattr(locked, field)},
         )
     return locked
 
@@ -52,17 +54,26 @@ def _user_flag_set(*, admin, user, action, field, value):
 def user_admin_set(*, admin, user, is_admin):
     """Grant (True) or revoke (False) the operator flag `is_admin` of `user`."""
     action = "user.admin_grant" if is_admin else "user.admin_revoke"
-    return _user_flag_set(admin=admin, user=user, action=action, field="is_admin", value=is_admin)
+    return _user_change(
+        admin=admin, user=user, action=action, field="is_admin",
+        change=lambda u: accounts_services.user_admin_set(user=u, is_admin=is_admin),
+    )
 
 
 def user_suspend(*, admin, user):
     """Suspend `user`: accounts' middleware then shows them "account suspended" on every page."""
-    return _user_flag_set(admin=admin, user=user, action="user.suspend", field="status", value=User.Status.SUSPENDED)
+    return _user_change(
+        admin=admin, user=user, action="user.suspend", field="status",
+        change=lambda u: accounts_services.user_status_set(user=u, status=User.Status.SUSPENDED),
+    )
 
 
 def user_reactivate(*, admin, user):
     """Lift a suspension of `user`."""
-    return _user_flag_set(admin=admin, user=user, action="user.reactivate", field="status", value=User.Status.ACTIVE)
+    return _user_change(
+        admin=admin, user=user, action="user.reactivate", field="status",
+        change=lambda u: accounts_services.user_status_set(user=u, status=User.Status.ACTIVE),
+    )
 
 
 def price_add(*, admin, resource, unit_amount, effective_from):
@@ -78,3 +89,41 @@ def price_add(*, admin, resource, unit_amount, effective_from):
             after={"resource": resource, "unit_amount": unit_amount, "effective_from": effective_from},
         )
     return price
+
+
+@contextmanager
+def _refused_on(*errors):
+    """Turn another app's "cannot do that" exception into ActionRefused (its message kept)."""
+    try:
+        yield
+    except errors as exc:
+        raise ActionRefused(str(exc)) from exc
+
+
+def _assignment_snapshot(user):
+    assignment = UserHopsworksAssignment.objects.select_related("cluster").filter(user_id=user.pk).first()
+    if assignment is None:
+        return {"cluster": None, "state": None}
+    return {"cluster": assignment.cluster.name if assignment.cluster else None, "state": assignment.state}
+
+
+def user_provisioning_retry(*, admin, user):
+    """Queue the creation of the user's Hopsworks account again (after it failed)."""
+    with transaction.atomic(), _refused_on(AssignmentError):
+        before = _assignment_snapshot(user)
+        clusters_services.provisioning_retry(user=user)
+        audit_record(
+            admin=admin, action="user.provisioning_retry", target_type="user", target_id=user.pk,
+            target_label=user.email, before=before, after=_assignment_snapshot(user),
+        )
+
+
+def user_cluster_move(*, admin, user, cluster):
+    """Move the user to `cluster` (active, with a free seat); their account is created there."""
+    with transaction.atomic(), _refused_on(AssignmentError):
+        before = _assignment_snapshot(user)
+        clusters_services.assignment_move(user=user, cluster=cluster)
+        audit_record(
+            admin=admin, action="user.cluster_move", target_type="user", target_id=user.pk,
+            target_label=user.email, before=before, after=_assignment_snapshot(user),
+        )

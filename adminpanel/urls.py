@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, overview, prices, users
+from .views import audit, clusters, overview, prices, users
 
 app_name = "adminpanel"
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("users/<int:user_id>/revoke-admin/", users.user_revoke_admin, name="user_revoke_admin"),
     path("users/<int:user_id>/suspend/", users.user_suspend, name="user_suspend"),
     path("users/<int:user_id>/reactivate/", users.user_reactivate, name="user_reactivate"),
+    path("users/<int:user_id>/retry-provisioning/", users.user_retry_provisioning, name="user_retry_provisioning"),
+    path("users/<int:user_id>/move/", users.user_move, name="user_move"),
+    path("clusters/", clusters.cluster_list, name="clusters"),
+    path("clusters/<int:cluster_id>/", clusters.cluster_detail, name="cluster_detail"),
     path("prices/", prices.price_list, name="prices"),
     path("prices/new/", prices.price_add, name="price_add"),
     path("audit/", audit.audit_log, name="audit_log"),

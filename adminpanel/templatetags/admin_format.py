@@ -14,3 +14,11 @@ def rate(value):
     text = f"{value.normalize():f}"
     whole, _, decimals = text.partition(".")
     return f"{whole}.{decimals.ljust(2, '0')}"
+
+
+@register.filter
+def assignment_label(state):
+    """The human label of an assignment state ("waiting_for_capacity" → "Waiting for capacity")."""
+    from clusters.models import UserHopsworksAssignment
+
+    return dict(UserHopsworksAssignment.State.choices).get(state, state or "—")

@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 # Pages that only read: an admin's POST to them is refused with 405. Every other panel URL is an
 # action: GET shows its form or confirmation, POST does it (302) or re-renders the form (400).
 READ_ONLY = {
-    "overview", "users", "user_detail", "prices", "audit_log",
+    "overview", "users", "user_detail", "prices", "audit_log", "clusters", "cluster_detail",
 }
 
 
@@ -29,9 +29,9 @@ def admin_url_names():
 
 
 @pytest.fixture
-def url_kwargs(alice):
+def url_kwargs(alice, make_cluster):
     """A real object for every kind of id a panel URL takes."""
-    return {"user_id": alice.pk}
+    return {"user_id": alice.pk, "cluster_id": make_cluster().pk}
 
 
 def admin_url(name, url_kwargs):
@@ -96,9 +96,13 @@ def test_flag_in_the_database_decides_not_the_session(client_for, make_user):
     assert_ordinary_404(client.get(reverse("adminpanel:overview")))
 
 
-def test_suspended_admin_gets_404(client_for, make_user):
+def test_suspended_admin_sees_the_suspended_notice_not_the_panel(client_for, make_user):
     operator = make_user("ops@example.com", is_admin=True, status="suspended")
-    assert_ordinary_404(client_for(operator).get(reverse("adminpanel:overview")))
+    client = client_for(operator)
+    panel = client.get(reverse("adminpanel:overview"))
+    elsewhere = client.get("/no-such-page/")
+    assert panel.status_code == elsewhere.status_code != 200
+    assert "Operator panel" not in panel.content.decode()
 
 
 def test_admin_sees_the_panel_link_others_do_not(client_for, root, alice):

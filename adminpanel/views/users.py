@@ -1,11 +1,14 @@
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from clusters.selectors import assignment_for
 
 from .. import selectors, services
 from ..access import admin_required
+from ..forms import MoveForm
 from ..listing import page_of
 from .actions import confirm_action
 
@@ -76,3 +79,33 @@ def user_reactivate(request, user_id):
         run=lambda: services.user_reactivate(admin=request.user, user=user),
         done=f"{user.email} is active again.",
     )
+
+
+@admin_required
+def user_retry_provisioning(request, user_id):
+    user = get_object_or_404(User, pk=user_id)
+    return confirm_action(
+        request, title="Retry provisioning", button="Retry provisioning", back_url=_user_back(user),
+        question=f"The creation of {user.email}'s Hopsworks account is queued again.",
+        run=lambda: services.user_provisioning_retry(admin=request.user, user=user),
+        done=f"Provisioning of {user.email} queued again.",
+    )
+
+
+@admin_required
+def user_move(request, user_id):
+    user = get_object_or_404(User, pk=user_id)
+    assignment = assignment_for(user=user)
+    current_id = assignment.cluster_id if assignment else None
+    form = MoveForm(request.POST if request.method == "POST" else None, current_cluster_id=current_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_cluster_move(admin=request.user, user=user, cluster=form.cleaned_data["cluster"])
+        except services.ActionRefused as exc:
+            form.add_error("cluster", str(exc))
+        else:
+            messages.success(request, f"{user.email} moved to {form.cleaned_data['cluster'].name}.")
+            return redirect(_user_back(user))
+    return render(request, "adminpanel/user_move.html", {
+        "form": form, "subject": user, "assignment": assignment, "section": "users",
+    }, status=400 if form.errors else 200)
