@@ -45,3 +45,17 @@ def counts(db):
         }
 
     return snapshot
+
+
+@pytest.fixture
+def seated_team(alice, bob):
+    """Alice (card on file) and Bob seated on an active cluster through clusters' own service."""
+    from clusters.models import HopsworksCluster
+    from clusters.services import assignment_request
+
+    cluster = HopsworksCluster.objects.create(name="demo-1", api_url="http://127.0.0.1:9/hopsworks-api/api", max_users=10)
+    alice.card_on_file = True
+    alice.save()
+    assignment_request(user=alice)
+    assignment_request(user=bob)
+    return cluster
