@@ -44,6 +44,14 @@ def _auth0_config():
 SERVICES.append(("auth0", "sandbox.oidc.server", 8101, _auth0_config))
 
 
+def _kubernetes_config():
+    # A running clock: pods start, end and vary as wall time passes, slot by slot.
+    return {"token": env("DEMO_KUBERNETES_TOKEN", "sandbox-token"), "frozen": False}
+
+
+SERVICES.append(("kubernetes", "sandbox.kubernetes.server", 8104, _kubernetes_config))
+
+
 def main():
     running = []
     for name, module, port, config in SERVICES:

@@ -107,6 +107,12 @@ def create_app(**config):
     def pod_metrics(namespace, name):
         return jsonify(cluster.pod_metrics(namespace, name))
 
+    def on_hopsworks_user_created(username, email):
+        """sandbox/run.py wiring: a user created in the Hopsworks sandbox starts running pods in
+        their default project (the Hopsworks sandbox names it `<username>_demo`)."""
+        cluster.workload_add(username, projects=[f"{username}_demo"], pods=2, jobs=1, gpu_pods=1)
+
+    app.on_hopsworks_user_created = on_hopsworks_user_created
     register_control(app, cluster)
     return app
 
