@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, clusters, overview, prices, users
+from .views import audit, billing, clusters, overview, prices, users
 
 app_name = "adminpanel"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("users/<int:user_id>/move/", users.user_move, name="user_move"),
     path("clusters/", clusters.cluster_list, name="clusters"),
     path("clusters/<int:cluster_id>/", clusters.cluster_detail, name="cluster_detail"),
+    path("billing/", billing.billing_overview, name="billing"),
     path("prices/", prices.price_list, name="prices"),
     path("prices/new/", prices.price_add, name="price_add"),
     path("audit/", audit.audit_log, name="audit_log"),

@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 # Pages that only read: an admin's POST to them is refused with 405. Every other panel URL is an
 # action: GET shows its form or confirmation, POST does it (302) or re-renders the form (400).
 READ_ONLY = {
-    "overview", "users", "user_detail", "prices", "audit_log", "clusters", "cluster_detail",
+    "overview", "users", "user_detail", "prices", "audit_log", "clusters", "cluster_detail", "billing",
 }
 
 

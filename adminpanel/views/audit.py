@@ -3,7 +3,7 @@ from django.views.decorators.http import require_GET
 
 from ..access import admin_required
 from ..listing import page_of
-from ..selectors import audit_actions, audit_entries
+from ..selectors.audit import audit_actions, audit_entries
 
 
 @admin_required

@@ -1,7 +1,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .. import selectors
+from ..selectors import overview as selectors
 from ..access import admin_required
 
 

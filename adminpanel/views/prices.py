@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from .. import selectors, services
+from .. import services
+from ..selectors import billing as selectors
 from ..access import admin_required
 from ..forms import PriceForm
 

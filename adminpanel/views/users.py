@@ -6,7 +6,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from clusters.selectors import assignment_for
 
-from .. import selectors, services
+from .. import services
+from ..selectors import users as selectors
 from ..access import admin_required
 from ..forms import MoveForm
 from ..listing import page_of

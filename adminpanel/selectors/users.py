@@ -1,43 +1,15 @@
-"""Reads for the panel's pages; each one a constant number of queries whatever the data size."""
+"""Reads for the users pages: search, filters, state counts, one user's detail."""
 
 from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from accounts.models import User
-from billing.models import Price
-from billing.selectors import prices_current
-from clusters.models import HopsworksCluster, UserHopsworksAssignment
-from clusters.selectors import assignment_for, assignments_on, clusters_with_load
+from clusters.models import UserHopsworksAssignment
+from clusters.selectors import assignment_for
 
-from .models import AuditEntry
+from .audit import audit_for_target
 
 State = UserHopsworksAssignment.State
-
-
-def audit_entries(*, q="", action=""):
-    """Audit entries, newest first, optionally narrowed to an action and a search over target/admin."""
-    entries = AuditEntry.objects.select_related("admin")
-    if action:
-        entries = entries.filter(action=action)
-    if q:
-        entries = entries.filter(
-            Q(target_label__icontains=q) | Q(target_id=q) | Q(admin__email__icontains=q) | Q(action__icontains=q)
-        )
-    return entries
-
-
-def audit_actions():
-    """The distinct action names recorded so far, for the filter menu."""
-    return list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct())
-
-
-def audit_for_target(*, target_type, target_id, limit=20):
-    """The latest audit entries about one object (shown on its detail page)."""
-    return list(
-        AuditEntry.objects.filter(target_type=target_type, target_id=str(target_id)).select_related("admin")[:limit]
-    )
-
 
 _STATE = "hopsworks_assignment__state"
 USER_FILTERS = {
@@ -98,22 +70,6 @@ def _queue_position(assignment):
     return ahead + 1
 
 
-def price_rows(*, today=None):
-    """Every price with whether it is past, current or scheduled (the current one per resource)."""
-    today = today or timezone.now().date()
-    current_ids = {price.pk for price in prices_current(on=today)}
-    rows = []
-    for price in Price.objects.order_by("resource", "-effective_from"):
-        if price.pk in current_ids:
-            state = "current"
-        elif price.effective_from > today:
-            state = "scheduled"
-        else:
-            state = "past"
-        rows.append({"price": price, "state": state})
-    return rows
-
-
 OVERVIEW_STATES = ["waiting_for_card", "waiting_for_capacity", "provisioning", "ready", "failed", "suspended"]
 
 
@@ -128,44 +84,3 @@ def user_state_counts():
     )
     counts["by_state"] = [(key, USER_FILTERS[key][0], counts[key]) for key in OVERVIEW_STATES]
     return counts
-
-
-def overview():
-    """The numbers on the panel's front page."""
-    return {
-        "user_counts": user_state_counts(),
-        "prices": prices_current(),
-        "clusters": clusters_attach_last_run(list(clusters_with_load())),
-    }
-
-
-CLUSTER_STATUSES = HopsworksCluster.Status.choices
-
-
-def cluster_list(*, q="", status=""):
-    """Clusters with seats taken annotated, narrowed by a name/region search and a status."""
-    clusters = HopsworksCluster.objects.annotate(seats_taken=Count("assignments")).order_by("name")
-    if status:
-        clusters = clusters.filter(status=status)
-    if q:
-        clusters = clusters.filter(Q(name__icontains=q) | Q(region__icontains=q) | Q(api_url__icontains=q))
-    return clusters
-
-
-def clusters_attach_last_run(clusters):
-    """Set `last_run` (the latest collection run, or None) on each cluster; one query."""
-    for cluster in clusters:
-        cluster.last_run = None
-    return clusters
-
-
-def cluster_detail(*, cluster_id):
-    """A cluster with its load, masked secrets, the users on it and its audit history."""
-    cluster = get_object_or_404(HopsworksCluster.objects.annotate(seats_taken=Count("assignments")), pk=cluster_id)
-    clusters_attach_last_run([cluster])
-    return {
-        "cluster": cluster,
-        "kubeconfig_summary": cluster.kubeconfig_summary(),
-        "seated": list(assignments_on(cluster=cluster)[:200]),
-        "audit": audit_for_target(target_type="cluster", target_id=cluster.pk),
-    }
