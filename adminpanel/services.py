@@ -6,6 +6,7 @@ panel itself only writes its audit log.
 
 from contextlib import contextmanager
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts import services as accounts_services
@@ -127,3 +128,28 @@ def user_cluster_move(*, admin, user, cluster):
             admin=admin, action="user.cluster_move", target_type="user", target_id=user.pk,
             target_label=user.email, before=before, after=_assignment_snapshot(user),
         )
+
+
+def _cluster_snapshot(cluster):
+    """What the audit keeps of a cluster: its settings, and its secrets only masked."""
+    if cluster is None:
+        return None
+    summary = cluster.kubeconfig_summary()
+    return {
+        "name": cluster.name, "api_url": cluster.api_url, "region": cluster.region,
+        "max_users": cluster.max_users, "status": cluster.status, "owner_label_key": cluster.owner_label_key,
+        "api_key": cluster.api_key_masked,
+        "kubeconfig": f"{summary['context']} on {summary['server']}" if summary else None,
+    }
+
+
+def cluster_save(*, admin, form):
+    """Create or update a cluster from a valid clusters.forms.ClusterForm, audited (secrets masked)."""
+    with transaction.atomic(), _refused_on(AssignmentError, ValidationError):
+        before = _cluster_snapshot(form.instance)
+        cluster = form.save()
+        audit_record(
+            admin=admin, action="cluster.update" if before else "cluster.create", target_type="cluster",
+            target_id=cluster.pk, target_label=cluster.name, before=before, after=_cluster_snapshot(cluster),
+        )
+    return cluster

@@ -1,6 +1,23 @@
 """The panel's own cast on top of the root conftest: an admin client and the ids URL kwargs need."""
 
+import uuid
+
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def celery_queue_of_our_own():
+    """Tasks the panel's actions send (provisioning on commit, "collect now") go to a queue of
+    this test's own, never to a developer's worker on the shared Redis; dropped afterwards.
+    Tests with a real worker point the worker at it."""
+    from hopsmanaged.celery import app
+
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue = f"test-admin-{uuid.uuid4().hex[:10]}"
+    yield app.conf
+    app.conf.task_default_queue = previous
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.delete(queue)
 
 
 @pytest.fixture

@@ -1,9 +1,14 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from ..selectors import clusters as selectors
+from clusters.forms import ClusterForm
+from clusters.models import HopsworksCluster
+
+from .. import services
 from ..access import admin_required
 from ..listing import page_of
+from ..selectors import clusters as selectors
 
 
 @admin_required
@@ -23,3 +28,29 @@ def cluster_detail(request, cluster_id):
     context = selectors.cluster_detail(cluster_id=cluster_id)
     context["section"] = "clusters"
     return render(request, "adminpanel/cluster_detail.html", context)
+
+
+def _cluster_form_page(request, cluster):
+    posted = request.method == "POST"
+    form = ClusterForm(request.POST if posted else None, request.FILES if posted else None, instance=cluster)
+    if posted and form.is_valid():
+        try:
+            saved = services.cluster_save(admin=request.user, form=form)
+        except services.ActionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Cluster {saved.name} saved.")
+            return redirect("adminpanel:cluster_detail", cluster_id=saved.pk)
+    return render(request, "adminpanel/cluster_form.html", {
+        "form": form, "cluster": cluster, "section": "clusters",
+    }, status=400 if form.errors else 200)
+
+
+@admin_required
+def cluster_add(request):
+    return _cluster_form_page(request, None)
+
+
+@admin_required
+def cluster_edit(request, cluster_id):
+    return _cluster_form_page(request, get_object_or_404(HopsworksCluster, pk=cluster_id))
