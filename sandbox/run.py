@@ -52,6 +52,14 @@ def _kubernetes_config():
 SERVICES.append(("kubernetes", "sandbox.kubernetes.server", 8104, _kubernetes_config))
 
 
+def _smtp_config():
+    # SMTP on 8125 (EMAIL_URL=smtp://127.0.0.1:8125); the messages are readable on the HTTP port below.
+    return {"smtp_port": 8125}
+
+
+SERVICES.append(("mail sink", "sandbox.smtp.server", 8126, _smtp_config))
+
+
 def main():
     running = []
     for name, module, port, config in SERVICES:

@@ -135,3 +135,25 @@ def test_an_expired_invite_is_renewed_with_a_new_link_when_invited_again(client_
     assert TeamInvite.objects.count() == 1
     assert old.is_usable and old.token_hash != invite_token_hash(old_token)
     assert links_in(mail.outbox[0])[0] != old_token
+
+
+def test_the_invitation_travels_over_real_smtp_to_the_mail_sink(client_for, alice, smtp_sink):
+    assert invite(client_for(alice), "ada@example.com").status_code == 302
+    (received,) = smtp_sink.app.mailbox.messages(to="ada@example.com")
+    (token,) = LINK.findall(received["text"])
+    assert TeamInvite.objects.get().token_hash == invite_token_hash(token)
+    assert received["reply_to"] == "alice@example.com"
+
+
+def test_a_mail_server_refusing_the_invitation_leaves_nothing_behind(client_for, alice, smtp_sink, counts):
+    smtp_sink.app.mailbox.refuse = True
+    client = client_for(alice)
+    before = counts()
+
+    response = invite(client, "ada@example.com")
+
+    assert response.status_code == 503
+    assert "could not be sent" in response.content.decode()
+    assert counts() == before
+    smtp_sink.app.mailbox.refuse = False
+    assert invite(client, "ada@example.com").status_code == 302
