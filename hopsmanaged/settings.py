@@ -205,6 +205,8 @@ DEMO_HOPSWORKS_API_KEY = env("DEMO_HOPSWORKS_API_KEY", default="sandbox-admin-ke
 DEMO_KUBERNETES_TOKEN = env("DEMO_KUBERNETES_TOKEN", default="sandbox-token")
 DEMO_KUBERNETES_URL = env("DEMO_KUBERNETES_URL", default="http://127.0.0.1:8104")
 KUBERNETES_REQUEST_TIMEOUT = env.float("KUBERNETES_REQUEST_TIMEOUT", default=30.0)
+# Pods per page of the collector's cluster-wide pod list (limit/continue).
+KUBERNETES_LIST_PAGE_SIZE = env.int("KUBERNETES_LIST_PAGE_SIZE", default=500)
 
 # Celery: Redis broker; the schedule lives here.
 CELERY_BROKER_URL = REDIS_URL
@@ -217,6 +219,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 USAGE_COLLECTION_MINUTES = env.int("USAGE_COLLECTION_MINUTES", default=15)
+# Tests only: fire the collection every N seconds instead of the quarter-hour crontab (0 = crontab).
+USAGE_COLLECTION_SECONDS = env.int("USAGE_COLLECTION_SECONDS", default=0)
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
@@ -225,7 +229,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "collect-usage": {
         "task": "usage.tasks.collect_usage_all",
-        "schedule": crontab(minute=f"*/{USAGE_COLLECTION_MINUTES}"),
+        "schedule": timedelta(seconds=USAGE_COLLECTION_SECONDS) if USAGE_COLLECTION_SECONDS
+        else crontab(minute=f"*/{USAGE_COLLECTION_MINUTES}"),
     },
     "sync-stripe-usage": {
         "task": "billing.tasks.sync_stripe_usage_daily",
