@@ -104,6 +104,20 @@ def card_checkout_start(*, owner, success_url, cancel_url):
     return session.url
 
 
+def credits_checkout_start(*, owner, amount, success_url, cancel_url):
+    """A Checkout Session (payment mode) buying `amount` USD of prepaid credit; returns its URL.
+
+    The credit lands in the ledger only when the paid `checkout.session.completed` arrives.
+    """
+    owner = stripe_customer_ensure(owner=owner)
+    session = stripe_client.checkout_credits_session_create(
+        customer=owner.stripe_customer_id, amount_cents=int(amount * 100), success_url=success_url,
+        cancel_url=cancel_url, user_id=owner.pk,
+    )
+    logger.info("user %s started a %s USD credit purchase (%s)", owner.pk, amount, session.id)
+    return session.url
+
+
 def card_on_file_mark(*, owner, payment_method_id):
     """Record the owner's card (brand, last 4), make it the invoice default, then ask for a cluster.
 

@@ -174,6 +174,9 @@ def _meter_event_send(item):
             timestamp=int(timestamp.timestamp()),
         )
     except stripe_client.StripeServiceError as exc:
+        if exc.code == "resource_already_exists":
+            # Stripe already holds this identifier (an earlier attempt got through before a timeout).
+            return MeterEventSync.Status.SENT, ""
         status = MeterEventSync.Status.PENDING if exc.retryable else MeterEventSync.Status.FAILED
         logger.warning("meter event %s not sent: %s", record.identifier, exc)
         return status, str(exc)[:2000]

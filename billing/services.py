@@ -175,3 +175,14 @@ def credits_add(*, owner, amount, reason, reference):
         BillingAccount.objects.filter(pk=account.pk).update(credits_exhausted_at=None)
     logger.info("credits %s USD (%s %s) added for user %s", amount, reason, reference, owner.pk)
     return entry
+
+
+def billing_mode_set(*, owner, mode):
+    """Switch an owner between postpaid and prepaid credits (credits are used first either way)."""
+    User = get_user_model()
+    if mode not in User.BillingMode.values:
+        raise CreditError(f"Unknown billing mode {mode!r}.")
+    User.objects.filter(pk=owner.pk).update(billing_mode=mode)
+    owner.billing_mode = mode
+    logger.info("user %s billing mode is now %s", owner.pk, mode)
+    return owner
