@@ -60,6 +60,19 @@ def _smtp_config():
 SERVICES.append(("mail sink", "sandbox.smtp.server", 8126, _smtp_config))
 
 
+def _stripe_config():
+    # Signed webhooks go to the app as they happen; invoices link back to this port.
+    return {
+        "api_key": env("STRIPE_SECRET_KEY", "sk_test_dev_sandbox_key"),
+        "webhook_url": f"http://127.0.0.1:{env('PORT', '8000')}/api/webhooks/stripe",
+        "webhook_secret": env("STRIPE_WEBHOOK_SECRET", "whsec_dev_sandbox_secret"),
+        "public_url": "http://127.0.0.1:8102",
+    }
+
+
+SERVICES.append(("stripe", "sandbox.stripe.server", 8102, _stripe_config))
+
+
 def main():
     running = []
     for name, module, port, config in SERVICES:
