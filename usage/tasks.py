@@ -1,0 +1,33 @@
+"""Celery: beat starts `collect_usage_all` every 15 minutes; it fans out one task per cluster."""
+
+from celery import group, shared_task
+
+from clusters.models import HopsworksCluster
+
+from .selectors import clusters_to_collect
+from .services import collection_run_execute
+from .slots import slot_parse, slot_start
+
+RETRY_SECONDS = 60
+
+
+@shared_task(name="usage.tasks.collect_usage_all", ignore_result=True)
+def collect_usage_all(slot=None):
+    """Fix the slot now (a late worker must not move it), then collect every cluster in parallel."""
+    slot = slot_parse(slot) if slot else slot_start()
+    cluster_ids = clusters_to_collect()
+    if cluster_ids:
+        group(collect_usage_cluster.s(cluster_id, slot.isoformat()) for cluster_id in cluster_ids).apply_async()
+    return len(cluster_ids)
+
+
+@shared_task(name="usage.tasks.collect_usage_cluster", bind=True, max_retries=2, ignore_result=True)
+def collect_usage_cluster(self, cluster_id, slot):
+    """Collect one cluster for one slot; a failed run is retried (60 s, then 120 s) within the slot."""
+    cluster = HopsworksCluster.objects.filter(pk=cluster_id).first()
+    if cluster is None:
+        return "cluster gone"
+    outcome = collection_run_execute(cluster=cluster, slot=slot_parse(slot))
+    if outcome.outcome == "failed" and self.request.retries < self.max_retries:
+        raise self.retry(countdown=RETRY_SECONDS * 2**self.request.retries)
+    return outcome.outcome
