@@ -13,6 +13,7 @@ client: /login/ → IdP page (real HTTP) → allauth callback (real token exchan
 
 import copy
 import secrets
+import threading
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +24,11 @@ from sandbox.serving import start_in_thread
 from .server import create_app
 
 CALLBACK_PATH = "/accounts/oidc/auth0/login/callback/"
+
+
+def stop_in_background(server):
+    """Stop a sandbox server without waiting out werkzeug's 0.5 s shutdown poll in every test."""
+    threading.Thread(target=server.stop, name=f"stop-{server.port}", daemon=True).start()
 
 
 def point_settings_at(settings, *, url, client_id, client_secret):
@@ -52,7 +58,7 @@ def auth0_sandbox(settings):
     server = start_in_thread(app)
     point_settings_at(settings, url=server.url, client_id=client_id, client_secret=client_secret)
     yield server
-    server.stop()
+    stop_in_background(server)
 
 
 @pytest.fixture
