@@ -53,7 +53,10 @@ def secret_reencrypt(token):
     try:
         return _multifernet().rotate(token.encode()).decode()
     except InvalidToken as exc:
-        raise SecretUnreadable("A stored secret cannot be decrypted with any configured key.") from exc
+        raise SecretUnreadable(
+            "A stored secret cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS: keep the old key "
+            "after the new one until rotate_secrets has run."
+        ) from exc
 
 
 def secret_mask(plaintext):

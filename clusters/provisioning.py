@@ -31,7 +31,7 @@ def _start(user_id):
     """Mark the attempt; returns the assignment, or None when there is nothing to do."""
     with transaction.atomic():
         assignment = (
-            UserHopsworksAssignment.objects.select_for_update().select_related("cluster", "user")
+            UserHopsworksAssignment.objects.select_for_update(of=("self",)).select_related("cluster", "user")
             .filter(user_id=user_id).first()
         )
         if assignment is None or assignment.state not in (State.PENDING, State.PROVISIONING):

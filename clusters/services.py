@@ -40,7 +40,7 @@ def _seats_taken(cluster_ids):
 
 def _locked_assignment(user):
     assignment, _ = UserHopsworksAssignment.objects.get_or_create(user=user)
-    return UserHopsworksAssignment.objects.select_for_update().select_related("cluster").get(pk=assignment.pk)
+    return UserHopsworksAssignment.objects.select_for_update(of=("self",)).select_related("cluster").get(pk=assignment.pk)
 
 
 def _seat(assignment, cluster):
@@ -271,13 +271,16 @@ def cluster_update(*, cluster, api_key=None, kubeconfig=None, **fields):
 
 def secrets_rotate():
     """Re-encrypt every cluster secret under the newest key; returns how many clusters changed."""
-    from .encryption import secret_reencrypt
+    from .encryption import SecretUnreadable, secret_reencrypt
 
     count = 0
     with transaction.atomic():
         for cluster in HopsworksCluster.objects.select_for_update().order_by("id"):
-            cluster.api_key_encrypted = secret_reencrypt(cluster.api_key_encrypted)
-            cluster.kubeconfig_encrypted = secret_reencrypt(cluster.kubeconfig_encrypted)
+            try:
+                cluster.api_key_encrypted = secret_reencrypt(cluster.api_key_encrypted)
+                cluster.kubeconfig_encrypted = secret_reencrypt(cluster.kubeconfig_encrypted)
+            except SecretUnreadable as exc:
+                raise SecretUnreadable(f"Cluster {cluster.name}: {exc}") from exc
             cluster.save(update_fields=["api_key_encrypted", "kubeconfig_encrypted", "updated_at"])
             count += 1
     logger.info("re-encrypted the secrets of %s clusters", count)
