@@ -24,7 +24,9 @@ FAULT_DEFAULTS = {
     "expire_continue": 0,  # the next N `continue` requests answer 410 Expired
     "missing_from_metrics": 0,  # the first N running pods (or these "ns/name") are absent from metrics
     "missing_from_pods": 0,  # the first N running pods (or these "ns/name") are absent from the pod list
+    "metrics_barrier": 0,  # metrics answers wait until N metrics requests are in flight (races, ≤ 30 s)
 }
+BARRIER_TIMEOUT_SECONDS = 30
 
 
 class ApiError(Exception):
@@ -99,6 +101,7 @@ class SimulatedCluster:
         self._snapshots = OrderedDict()
         self._lists = OrderedDict()
         self._list_ids = itertools.count(1)
+        self._barrier = None
         if system_pods:
             self._add_system_pods()
 
@@ -180,10 +183,13 @@ class SimulatedCluster:
             raise ValueError(f"unknown fault(s): {', '.join(sorted(unknown))}; known: {', '.join(FAULT_DEFAULTS)}")
         with self.lock:
             self.faults.update(faults)
+            if faults.get("metrics_barrier"):
+                self._barrier = threading.Barrier(faults["metrics_barrier"], timeout=BARRIER_TIMEOUT_SECONDS)
 
     def faults_clear(self):
         with self.lock:
             self.faults = dict(FAULT_DEFAULTS)
+            self._barrier = None
 
     def calls_reset(self):
         with self.lock:
@@ -238,6 +244,14 @@ class SimulatedCluster:
     def _count(self, kind):
         with self.lock:
             self.calls[kind] += 1
+
+    def _wait_for_others(self):
+        barrier = self._barrier
+        if barrier is not None:
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                barrier.reset()  # nobody else came: answer anyway
 
     def _fail_if_told(self, fault):
         with self.lock:
@@ -321,6 +335,7 @@ class SimulatedCluster:
         """A PodMetricsList of running pods; metrics-server never paginates."""
         self._count("metrics")
         self._fail_if_told("metrics_errors")
+        self._wait_for_others()
         try:
             fields = selectors.parse_field_selector(field_selector, selectors.METRICS_FIELDS)
         except selectors.SelectorError as exc:

@@ -12,7 +12,8 @@ Driven in-process through `app.sandbox` (a SimulatedCluster) or over HTTP under 
   DELETE /_sandbox/pods/<namespace>/<name>
   POST /_sandbox/clock      {"advance_seconds": n} or {"now": "<ISO 8601>"}
   POST /_sandbox/faults     {"pods_errors", "metrics_errors", "slow_seconds", "expire_continue",
-                             "missing_from_metrics", "missing_from_pods"};  DELETE clears them
+                             "missing_from_metrics", "missing_from_pods", "metrics_barrier"};
+                            DELETE clears them
   POST /_sandbox/calls/reset
   GET  /_sandbox/ledger?since=<ISO>&until=<ISO>&owner=<username>
 """
