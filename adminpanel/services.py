@@ -5,6 +5,7 @@ panel itself only writes its audit log.
 """
 
 from contextlib import contextmanager
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,8 +16,12 @@ from billing.models import Price
 from clusters import services as clusters_services
 from clusters.models import UserHopsworksAssignment
 from clusters.services import AssignmentError
+from usage.slots import slot_start
+from usage.tasks import collect_usage_all, collect_usage_cluster
 
+from .connection_checks import connection_test
 from .models import AuditEntry
+from .selectors.usage import collectable_clusters
 
 
 class ActionRefused(Exception):
@@ -153,3 +158,38 @@ def cluster_save(*, admin, form):
             target_id=cluster.pk, target_label=cluster.name, before=before, after=_cluster_snapshot(cluster),
         )
     return cluster
+
+
+def usage_collect_now(*, admin, cluster=None):
+    """Queue a collection of the current slot for `cluster` (or every collectable cluster) on
+    Celery; the audit entry doubles as the request whose progress the panel shows."""
+    slot = slot_start().isoformat()
+    if cluster is None:
+        clusters = collectable_clusters()
+        if not clusters:
+            raise ActionRefused("No active cluster has a kubeconfig: there is nothing to collect.")
+        send = partial(collect_usage_all.delay, slot)
+    else:
+        if cluster.status != cluster.Status.ACTIVE or not cluster.has_kubeconfig:
+            raise ActionRefused(f"{cluster.name} is not collected: only active clusters with a kubeconfig are.")
+        clusters = [(cluster.pk, cluster.name)]
+        send = partial(collect_usage_cluster.delay, cluster.pk, slot)
+    with transaction.atomic():
+        entry = audit_record(
+            admin=admin, action="usage.collect_now", target_type="cluster",
+            target_id=cluster.pk if cluster else "all", target_label=cluster.name if cluster else "all clusters",
+            after={"slot": slot, "clusters": clusters},
+        )
+        transaction.on_commit(send)
+    return entry
+
+
+def cluster_connection_test(*, admin, cluster):
+    """Run both connection checks of `cluster` and keep their outcome in the audit log, where the
+    cluster page reads it back."""
+    results = connection_test(cluster=cluster)
+    with transaction.atomic():
+        return audit_record(
+            admin=admin, action="cluster.test_connection", target_type="cluster", target_id=cluster.pk,
+            target_label=cluster.name, after=results,
+        )

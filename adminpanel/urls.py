@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, billing, clusters, overview, prices, users
+from .views import audit, billing, clusters, overview, prices, usage, users
 
 app_name = "adminpanel"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("clusters/new/", clusters.cluster_add, name="cluster_add"),
     path("clusters/<int:cluster_id>/", clusters.cluster_detail, name="cluster_detail"),
     path("clusters/<int:cluster_id>/edit/", clusters.cluster_edit, name="cluster_edit"),
+    path("clusters/<int:cluster_id>/test/", clusters.cluster_test, name="cluster_test"),
+    path("usage/", usage.run_list, name="usage"),
+    path("usage/runs/<int:run_id>/", usage.run_detail, name="run_detail"),
+    path("usage/collect/", usage.collect_now, name="collect_now"),
+    path("usage/collect/<int:request_id>/", usage.collect_progress, name="collect_progress"),
     path("billing/", billing.billing_overview, name="billing"),
     path("prices/", prices.price_list, name="prices"),
     path("prices/new/", prices.price_add, name="price_add"),

@@ -3,11 +3,12 @@
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 # Pages that only read: an admin's POST to them is refused with 405. Every other panel URL is an
 # action: GET shows its form or confirmation, POST does it (302) or re-renders the form (400).
 READ_ONLY = {
-    "overview", "users", "user_detail", "prices", "audit_log", "clusters", "cluster_detail", "billing",
+    "overview", "users", "user_detail", "prices", "audit_log", "clusters", "cluster_detail", "billing", "usage", "run_detail", "collect_progress",
 }
 
 
@@ -29,9 +30,17 @@ def admin_url_names():
 
 
 @pytest.fixture
-def url_kwargs(alice, make_cluster):
+def url_kwargs(alice, root, make_cluster):
     """A real object for every kind of id a panel URL takes."""
-    return {"user_id": alice.pk, "cluster_id": make_cluster().pk}
+    from adminpanel.services import audit_record
+    from usage.models import CollectionRun
+
+    cluster = make_cluster()
+    now = timezone.now()
+    run = CollectionRun.objects.create(cluster=cluster, slot_start=now, status="failed", started_at=now, finished_at=now)
+    request = audit_record(admin=root, action="usage.collect_now", target_type="cluster", target_id=cluster.pk,
+                           after={"slot": now.isoformat(), "clusters": [[cluster.pk, cluster.name]]})
+    return {"user_id": alice.pk, "cluster_id": cluster.pk, "run_id": run.pk, "request_id": request.pk}
 
 
 def admin_url(name, url_kwargs):

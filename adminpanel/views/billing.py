@@ -9,7 +9,7 @@ from ..listing import page_of
 from ..selectors import billing as selectors
 
 
-def _day_param(value):
+def day_param(value):
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
@@ -21,7 +21,7 @@ def _day_param(value):
 def billing_overview(request):
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
-    day = _day_param(request.GET.get("day", ""))
+    day = day_param(request.GET.get("day", ""))
     yesterday = timezone.now().date() - timedelta(days=1)
     context = page_of(request, selectors.meter_syncs(q=q, status=status, day=day))
     context.update({

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from clusters.forms import ClusterForm
@@ -25,7 +26,7 @@ def cluster_list(request):
 @admin_required
 @require_GET
 def cluster_detail(request, cluster_id):
-    context = selectors.cluster_detail(cluster_id=cluster_id)
+    context = selectors.cluster_detail(cluster_id=cluster_id, check_id=request.GET.get("check", ""))
     context["section"] = "clusters"
     return render(request, "adminpanel/cluster_detail.html", context)
 
@@ -54,3 +55,18 @@ def cluster_add(request):
 @admin_required
 def cluster_edit(request, cluster_id):
     return _cluster_form_page(request, get_object_or_404(HopsworksCluster, pk=cluster_id))
+
+
+@admin_required
+def cluster_test(request, cluster_id):
+    """GET: what the test does; POST: run both checks, then show them on the cluster page."""
+    cluster = get_object_or_404(HopsworksCluster, pk=cluster_id)
+    if request.method == "POST":
+        entry = services.cluster_connection_test(admin=request.user, cluster=cluster)
+        return redirect(f"{reverse('adminpanel:cluster_detail', args=[cluster.pk])}?check={entry.pk}")
+    return render(request, "adminpanel/confirm.html", {
+        "title": f"Test the connection to {cluster.name}", "button": "Test connection", "section": "clusters",
+        "question": "Calls the Hopsworks API with the stored key, then the Kubernetes API (/version and a pod list) "
+                    "through the stored kubeconfig, and shows how long each took.",
+        "back_url": reverse("adminpanel:cluster_detail", args=[cluster.pk]),
+    })
