@@ -20,7 +20,7 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo, UserInfoEndpoint
 from authlib.oidc.core.grants import OpenIDCode
-from flask import Flask, abort, jsonify, redirect, render_template, request, session
+from flask import Flask, jsonify, redirect, render_template, request, session
 from joserfc import jwt
 from joserfc.errors import JoseError
 
@@ -246,28 +246,28 @@ def _routes(app, server):
 
     @app.get("/v2/logout")
     def logout_v2():
-        session.clear()
-        return_to = request.args.get("returnTo")
-        if not return_to:
-            return render_template("message.html", title="Signed out", text="You are signed out.")
         client = app.idp.clients.get(request.args.get("client_id", ""))
         clients = [client] if client else list(app.idp.clients.values())
-        if not any(c.check_logout_url(return_to) for c in clients):
-            return render_template("message.html", title="Oops!, something went wrong",
-                                   text=f'The "returnTo" URL {return_to} is not allowed.'), 400
-        return redirect(return_to)
+        return _logout(request.args.get("returnTo"), clients)
 
     @app.get("/oidc/logout")
     def logout_oidc():
-        session.clear()
-        target = request.args.get("post_logout_redirect_uri")
-        if not target:
-            return render_template("message.html", title="Signed out", text="You are signed out.")
         client = app.idp.clients.get(request.args.get("client_id") or _hint_audience(app.idp))
-        if client is None or not client.check_logout_url(target):
-            abort(400, "post_logout_redirect_uri is not allowed for this client")
-        state = request.args.get("state")
-        return redirect(target + (("&" if "?" in target else "?") + urlencode({"state": state}) if state else ""))
+        return _logout(request.args.get("post_logout_redirect_uri"), [client] if client else [],
+                       state=request.args.get("state"))
+
+
+def _logout(target, clients, *, state=None):
+    """End the IdP session; then back to `target` if one of `clients` allows it."""
+    session.clear()
+    if not target:
+        return render_template("message.html", title="Signed out", text="You are signed out.")
+    if not any(c.check_logout_url(target) for c in clients):
+        return render_template("message.html", title="Oops!, something went wrong",
+                               text=f"The logout return URL {target} is not allowed."), 400
+    if state:
+        target += ("&" if "?" in target else "?") + urlencode({"state": state})
+    return redirect(target)
 
 
 def _hint_audience(store):
