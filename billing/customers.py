@@ -5,6 +5,7 @@ worker never makes a second customer or subscription.
 """
 
 import logging
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -52,7 +53,7 @@ def _catalog_meter_ensure(known, meter, unit_amount):
         )
         known[f"meter:{meter}"] = _catalog_store(f"meter:{meter}", created.id)
     if f"price:{meter}" not in known:
-        cents = unit_amount * 100
+        cents = Decimal(format((unit_amount * 100).normalize(), "f"))  # 0.100000 USD → 10 cents
         created = stripe_client.metered_price_create(
             product=known["product"], meter=known[f"meter:{meter}"], unit_amount_cents=cents,
             nickname=f"{Meter(meter).label} at ${unit_amount}", idempotency_key=f"catalog-price-{meter}-{cents}",

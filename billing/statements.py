@@ -101,7 +101,7 @@ def invoices_for(*, owner):
     except stripe_client.StripeServiceError:
         return [], "Invoices cannot be loaded from Stripe right now. Please try again in a few minutes."
     invoices = []
-    for invoice in listed.data:
+    for invoice in listed:
         invoices.append({
             "id": invoice["id"], "number": invoice.get("number") or invoice["id"], "status": invoice["status"],
             "total": money(Decimal(invoice["total"]) / 100), "amount_paid": money(Decimal(invoice["amount_paid"]) / 100),

@@ -16,6 +16,7 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 _clients = {}
+WEBHOOK_TOLERANCE = 300  # seconds; stripe.Webhook.construct_event's default (verify_header has none)
 _clients_lock = threading.Lock()
 
 
@@ -171,11 +172,13 @@ def checkout_credits_session_create(*, customer, amount_cents, success_url, canc
 
 
 def setup_intent_retrieve(setup_intent_id):
-    return _call("read setup intent", client().v1.setup_intents.retrieve, setup_intent_id)
+    """The SetupIntent as a plain dict."""
+    return _call("read setup intent", client().v1.setup_intents.retrieve, setup_intent_id).to_dict()
 
 
 def payment_method_retrieve(payment_method_id):
-    return _call("read card", client().v1.payment_methods.retrieve, payment_method_id)
+    """The PaymentMethod as a plain dict (`card.brand`, `card.last4`)."""
+    return _call("read card", client().v1.payment_methods.retrieve, payment_method_id).to_dict()
 
 
 # ---------------------------------------------------------------- usage and invoices
@@ -195,7 +198,9 @@ def meter_event_create(*, event_name, customer, value, identifier, timestamp):
 
 
 def invoices_list(*, customer, limit=12):
-    return _call("list invoices", client().v1.invoices.list, params={"customer": customer, "limit": limit})
+    """The customer's latest invoices, newest first, as plain dicts."""
+    listed = _call("list invoices", client().v1.invoices.list, params={"customer": customer, "limit": limit})
+    return [invoice.to_dict() for invoice in listed.data]
 
 
 # ---------------------------------------------------------------- webhooks
@@ -205,7 +210,9 @@ def webhook_event_verify(*, payload: bytes, signature: str):
     """Check `Stripe-Signature` over the raw body with our secret (library verifier, 300 s
     tolerance) and return the event as plain dicts; raises ValueError when it does not hold."""
     try:
-        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET)
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=WEBHOOK_TOLERANCE
+        )
     except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
         raise ValueError("Invalid Stripe signature.") from exc
     try:

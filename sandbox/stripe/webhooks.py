@@ -31,6 +31,7 @@ def post_over_http(url, body, headers):
 class WebhookSender:
     def __init__(self, state, *, deliver=None, hold=False):
         self.state = state
+        self.default_deliver = post_over_http
         self.deliver = deliver or post_over_http
         self.hold = hold  # keep events until `flush()` (in-process delivery from the test's thread)
         self.outbox = []
