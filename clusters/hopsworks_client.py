@@ -136,13 +136,13 @@ def _error_from(response, method, path):
     return error_class(message, status=status, error_code=code)
 
 
-def project_creators(*, cluster):
+def project_creators(*, cluster, page_size=PAGE_SIZE):
     """{namespace: {"username", "email", "project"}} for every project on the cluster, from
     `GET /admin/projects?expand=creator` (the fallback way to attribute a pod to a user)."""
     client = HopsworksClient.for_cluster(cluster)
     creators, offset = {}, 0
     while True:
-        page = client.projects_list(offset=offset)
+        page = client.projects_list(offset=offset, limit=page_size)
         items = page.get("items") or []
         for item in items:
             creator = item.get("creator") or {}
