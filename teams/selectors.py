@@ -4,6 +4,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from usage.selectors import usage_for_month
 
 from .models import TeamInvite
 from .tokens import invite_token_hash
@@ -90,7 +91,14 @@ def this_month():
 
 
 def team_usage_this_month(*, owner):
-    """The team page's member table: each member with joined date and this month's usage and cost."""
-    month = this_month()
+    """The team page's table: the owner and each member (with joined date), this month's usage and
+    cost, and the team's total (what lands on the owner's bill). Query count independent of size."""
     members = members_of(owner=owner)
-    return {"month": month, "members": [{"user": m, "joined_at": m.joined_at} for m in members]}
+    usage = usage_for_month(users=[owner, *members], month=this_month())
+    rows = {row["user"].pk: row for row in usage["users"]}
+    return {
+        "month": usage["start"],
+        "owner_usage": rows[owner.pk],
+        "members": [{**rows[m.pk], "joined_at": m.joined_at} for m in members],
+        "team_totals": usage["totals"],
+    }
