@@ -1,0 +1,42 @@
+"""Acceptance 4: a real Celery beat and worker on Redis run the collection schedule."""
+
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from usage.models import CollectionRun, UsageDaily
+from usage.slots import slot_start
+
+
+def test_beat_and_worker_collect_every_cluster_and_repeated_beats_in_a_slot_add_nothing(
+    celery_processes, kubernetes_sandbox_factory, make_cluster, hopsworks_users, wait
+):
+    alice, bob = hopsworks_users("alice", "bob")
+    for name, user in (("eu-1", alice), ("us-1", bob)):
+        kube = kubernetes_sandbox_factory()
+        kube.sandbox.pod_add(user.hopsworks_username, f"{user.hopsworks_username}-a", cpu="1")
+        make_cluster(name, kube)
+    make_cluster("retired-1", kube, status="retired")
+    first_slot = slot_start()
+
+    # The test settings knob: beat fires every 2 s, so several beats land in one 15-minute slot.
+    celery = celery_processes(USAGE_COLLECTION_SECONDS=2)
+    celery.start_worker(concurrency=2)
+    celery.start_beat()
+    wait(lambda: CollectionRun.objects.filter(status="succeeded").count() >= 2, timeout=60,
+         message="a succeeded collection run per active cluster")
+    wait(lambda: celery.log("beat").count("usage.tasks.collect_usage_all") >= 4, timeout=30,
+         message="more beats in the same slot")
+    celery.stop("beat")
+    wait(lambda: celery.log("worker").count("collect_usage_cluster") >= 6, timeout=30,
+         message="the worker to run a cluster task for those beats")
+    celery.stop("worker")
+
+    runs = CollectionRun.objects.select_related("cluster").order_by("slot_start")
+    assert {run.cluster.name for run in runs} == {"eu-1", "us-1"}  # the retired cluster is not collected
+    assert all(run.status == "succeeded" and run.slot_start >= first_slot for run in runs)
+    slots = {run.slot_start for run in runs}
+    assert len(runs) == 2 * len(slots)  # one run per cluster and slot, however many beats
+    for user in (alice, bob):
+        total = UsageDaily.objects.filter(user=user).aggregate(cpu=Sum("cpu_hours"))["cpu"]
+        assert total == Decimal("0.25") * len(slots)
