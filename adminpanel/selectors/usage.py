@@ -1,5 +1,7 @@
 """Reads for the usage pages: collection runs per cluster and slot, and "collect now" progress."""
 
+from datetime import datetime
+
 from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 
@@ -68,7 +70,8 @@ def collect_progress(*, entry):
     }
     rows = [_progress_row(cluster_id, name, runs.get(cluster_id), entry.created_at)
             for cluster_id, name in request.get("clusters", [])]
-    return {"rows": rows, "done": all(row["state"] != "waiting" for row in rows), "slot": request.get("slot")}
+    slot = datetime.fromisoformat(request["slot"]) if request.get("slot") else None
+    return {"rows": rows, "done": all(row["state"] != "waiting" for row in rows), "slot": slot}
 
 
 def _progress_row(cluster_id, name, run, requested_at):

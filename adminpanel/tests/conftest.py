@@ -12,10 +12,12 @@ def celery_queue_of_our_own():
     Tests with a real worker point the worker at it."""
     from hopsmanaged.celery import app
 
+    # The settings namespace is "CELERY": the prefixed key is the one app.conf reads first.
     previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue = f"test-admin-{uuid.uuid4().hex[:10]}"
-    yield app.conf
-    app.conf.task_default_queue = previous
+    app.conf.CELERY_TASK_DEFAULT_QUEUE = queue = f"test-admin-{uuid.uuid4().hex[:10]}"
+    assert app.conf.task_default_queue == queue
+    yield queue
+    app.conf.CELERY_TASK_DEFAULT_QUEUE = previous
     with app.connection_for_write() as conn:
         conn.default_channel.client.delete(queue)
 
