@@ -67,32 +67,38 @@ def invite_send(request):
     return redirect("teams:team")
 
 
-@require_POST
-@owner_required
-def invite_resend_view(request, invite_id):
+def _invite_action(request, action, done):
+    """Run a resend/revoke service on one of the owner's invites; 404 for anyone else's."""
     try:
-        invite = invite_resend(owner=request.user, invite_id=invite_id, base_url=_base_url(request))
+        invite = action()
     except TeamInvite.DoesNotExist:
         raise Http404("No such invite.")
     except InviteRefused as refused:
         return _team_page(request, action_error=" ".join(refused.errors.values()), status=400)
     except InviteEmailFailed as failed:
         return _team_page(request, action_error=str(failed), status=503)
-    messages.success(request, f"Invitation sent again to {invite.email}; the earlier link no longer works.")
+    messages.success(request, done.format(email=invite.email))
     return redirect("teams:team")
 
 
 @require_POST
 @owner_required
+def invite_resend_view(request, invite_id):
+    return _invite_action(
+        request,
+        lambda: invite_resend(owner=request.user, invite_id=invite_id, base_url=_base_url(request)),
+        "Invitation sent again to {email}; the earlier link no longer works.",
+    )
+
+
+@require_POST
+@owner_required
 def invite_revoke_view(request, invite_id):
-    try:
-        invite = invite_revoke(owner=request.user, invite_id=invite_id)
-    except TeamInvite.DoesNotExist:
-        raise Http404("No such invite.")
-    except InviteRefused as refused:
-        return _team_page(request, action_error=" ".join(refused.errors.values()), status=400)
-    messages.success(request, f"Invitation to {invite.email} revoked; its link no longer works.")
-    return redirect("teams:team")
+    return _invite_action(
+        request,
+        lambda: invite_revoke(owner=request.user, invite_id=invite_id),
+        "Invitation to {email} revoked; its link no longer works.",
+    )
 
 
 @require_http_methods(["GET", "POST"])
