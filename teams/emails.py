@@ -34,7 +34,8 @@ def _invite_message(*, invite, token, base_url):
         "expires_at": invite.expires_at,
         "expiry_days": settings.TEAM_INVITE_EXPIRY_DAYS,
     }
-    subject = render_to_string("emails/team_invite_subject.txt", context).strip()
+    # One line whatever the owner's name holds (a header must not carry a line break).
+    subject = " ".join(render_to_string("emails/team_invite_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("emails/team_invite.txt", context),

@@ -44,7 +44,8 @@ def invite_create(*, owner, emails, base_url):
         _owner_lock(owner)
         expired = _invites_expired_for(owner=owner, addresses=addresses)
         errors = _address_refusals(owner=owner, addresses=addresses)
-        errors.update(_pending_limit_refusal(owner=owner, new=len(addresses) - len(expired)))
+        # Renewed expired invites count too: they become pending again.
+        errors.update(_pending_limit_refusal(owner=owner, new=len(addresses)))
         if errors:
             raise InviteRefused(errors)
         _send_budget_take(owner=owner, count=len(addresses))

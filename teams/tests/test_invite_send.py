@@ -157,3 +157,19 @@ def test_a_mail_server_refusing_the_invitation_leaves_nothing_behind(client_for,
     assert counts() == before
     smtp_sink.app.mailbox.refuse = False
     assert invite(client, "ada@example.com").status_code == 302
+
+
+def test_renewing_expired_invites_counts_against_the_pending_limit(client_for, alice, invite_for, counts, settings):
+    settings.TEAM_INVITE_MAX_PENDING = 1
+    invite_for(alice, "one@example.com")
+    invite_for(alice, "old@example.com", expires_at=timezone.now() - timedelta(days=1))
+    page = refused(client_for(alice), counts, "old@example.com")
+    assert "at most 1 pending invites; you have 1, so there is room for 0 more" in page
+
+
+def test_an_owner_name_with_a_line_break_still_makes_a_one_line_subject(client_for, make_user):
+    owner = make_user("eve@example.com", name="Eve\nBcc: victim@example.com")
+    assert invite(client_for(owner), "ada@example.com").status_code == 302
+    (message,) = mail.outbox
+    assert "\n" not in message.subject and message.subject.startswith("Eve Bcc: victim@example.com invited you")
+    assert message.recipients() == ["ada@example.com"]

@@ -138,3 +138,15 @@ def test_the_invite_form_is_shown_with_a_count_of_pending_invites(client_for, al
     page = client_for(alice).get("/team/").content.decode()
     assert "Expired" in page and "(2 of at most 50)" in page
     assert TeamInvite.objects.count() == 2
+
+
+def test_a_member_who_leaves_is_announced_as_a_new_account_owner(client_for, bob, seated_team):
+    from accounts.signals import account_owner_created
+
+    announced = []
+    account_owner_created.connect(lambda sender, user, **kw: announced.append(user.pk), dispatch_uid="test-leave", weak=False)
+    try:
+        client_for(bob).post("/team/leave/")
+    finally:
+        account_owner_created.disconnect(dispatch_uid="test-leave")
+    assert announced == [bob.pk]
