@@ -60,6 +60,16 @@ def last_heartbeat():
     }
 
 
+def last_collection_run():
+    """The latest usage collection run (usage.selectors), or None; never raises."""
+    from usage.selectors import collection_run_last
+
+    try:
+        return collection_run_last()
+    except Exception:
+        return None
+
+
 def health_report():
     """What /healthz answers: each part's state and whether the whole is usable."""
     database = check_database()
@@ -67,6 +77,7 @@ def health_report():
         "database": database,
         "redis": check_redis(),
         "heartbeat": last_heartbeat() if database["ok"] else None,
+        "collection": last_collection_run() if database["ok"] else None,
     }
     down = [name for name in ("database", "redis") if not report[name]["ok"]]
     report["status"] = "ok" if not down else "down"

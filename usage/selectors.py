@@ -3,6 +3,7 @@
 import calendar
 from collections import defaultdict
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -13,6 +14,7 @@ from clusters.models import HopsworksCluster
 from .models import CollectionRun, UsageDaily
 from .slots import SLOT_MINUTES
 
+ZERO = Decimal(0)
 ZERO_HOURS = ("cpu_hours", "gpu_hours", "memory_gb_hours")
 COLLECTION_STALE_AFTER = timedelta(minutes=2 * SLOT_MINUTES + 5)
 
@@ -31,7 +33,7 @@ def month_parse(text):
 
 
 def _zero():
-    return {"cpu_hours": 0, "gpu_hours": 0, "memory_gb_hours": 0, "cost": 0}
+    return {"cpu_hours": ZERO, "gpu_hours": ZERO, "memory_gb_hours": ZERO, "cost": ZERO}
 
 
 def _add(bucket, row, cost):

@@ -6,4 +6,5 @@ app_name = "usage"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("api/usage", views.api_usage, name="api_usage"),
 ]

@@ -46,3 +46,26 @@ def hopsworks_users(make_user):
         return [make_user(f"{u}@example.com", name=u.title(), owner=owner, hopsworks_username=u) for u in usernames]
 
     return make
+
+
+@pytest.fixture
+def usage_rows(db):
+    """usage_rows(user, cluster, days=…, projects=…): bulk usage_daily rows ending today."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from usage.models import UsageDaily
+
+    def make(user, cluster, *, days=1, projects=1, cpu="1.5", gpu="0.25", memory="2", end=None):
+        end = end or timezone.now().date()
+        rows = [
+            UsageDaily(user=user, cluster=cluster, date=end - timedelta(days=d), namespace=f"{user.pk}-project-{p}",
+                       cpu_hours=Decimal(cpu), gpu_hours=Decimal(gpu), memory_gb_hours=Decimal(memory))
+            for d in range(days) for p in range(projects)
+        ]
+        UsageDaily.objects.bulk_create(rows)
+        return rows
+
+    return make

@@ -1,0 +1,57 @@
+"""Server-side SVG charts: geometry computed here, markup in `templates/usage/_bar_chart.html`.
+
+Floats appear only as pixel positions; the values shown in labels stay Decimal-formatted.
+"""
+
+import math
+
+WIDTH, HEIGHT = 640, 190
+LEFT, RIGHT, TOP, BOTTOM = 48, 8, 12, 26
+GRID_LINES = 4
+
+
+def nice_ceiling(value):
+    """The smallest of 1, 2, 2.5, 5 × 10^k that is ≥ value (an axis top people can read)."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power
+
+
+def _axis_label(value):
+    return f"{value:g}" if value >= 1 or value == 0 else f"{value:.2g}"
+
+
+def bar_chart(days, *, field, label, unit, color, chart_id):
+    """A bar per day of `days` ([{"date", field: Decimal}]) with a y axis and day ticks."""
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    values = [float(day[field]) for day in days]
+    top = nice_ceiling(max(values, default=0))
+    slot = plot_w / max(len(days), 1)
+    bar_w = max(slot * 0.72, 1.0)
+    bars = []
+    for index, (day, value) in enumerate(zip(days, values)):
+        height = plot_h * value / top
+        bars.append({
+            "x": round(LEFT + index * slot + (slot - bar_w) / 2, 2), "y": round(TOP + plot_h - height, 2),
+            "w": round(bar_w, 2), "h": round(height, 2),
+            "title": f"{day['date']:%b} {day['date'].day}: {day[field]:.2f} {unit}",
+        })
+    grid = [
+        {"y": round(TOP + plot_h - plot_h * k / GRID_LINES, 2), "label": _axis_label(top * k / GRID_LINES)}
+        for k in range(GRID_LINES + 1)
+    ]
+    ticks = [
+        {"x": round(LEFT + index * slot + slot / 2, 2), "text": str(day["date"].day)}
+        for index, day in enumerate(days)
+        if index == 0 or index == len(days) - 1 or (day["date"].day % 5 == 0 and len(days) - 1 - index > 1)
+    ]
+    return {
+        "id": chart_id, "label": label, "unit": unit, "color": color, "width": WIDTH, "height": HEIGHT,
+        "left": LEFT, "right": WIDTH - RIGHT, "baseline": TOP + plot_h, "tick_y": HEIGHT - 8,
+        "bars": bars, "grid": grid, "ticks": ticks,
+        "total": sum((day[field] for day in days), 0),
+    }
