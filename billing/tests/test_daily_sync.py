@@ -186,7 +186,7 @@ def test_the_command_syncs_the_given_date_and_refuses_a_bad_one(with_stripe, col
         call_command("sync_stripe_usage", "--date", "24/11/2026")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded prices
 def test_the_daily_celery_task_sends_yesterdays_usage_from_a_real_worker(
     with_stripe, collect, alice, stripe_sandbox, celery_processes, settings, wait
 ):
