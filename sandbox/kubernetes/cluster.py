@@ -6,10 +6,11 @@ import json
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 from . import labels as selectors
+from .clock import Clock
 from .objects import pod_metrics_object, pod_object, status_object
 from .workload import (
     Container, PodTemplate, cpu_quantity, generated_templates, memory_quantity, namespace_for,
@@ -36,32 +37,6 @@ class ApiError(Exception):
         super().__init__(message)
         self.code = code
         self.body = status_object(code, reason, message, **metadata)
-
-
-class Clock:
-    """Frozen (tests move it by hand) or running (wall time plus an offset)."""
-
-    def __init__(self, *, start=None, frozen=True):
-        self.frozen = frozen
-        self.offset = timedelta(0)
-        self.frozen_at = start or datetime.now(timezone.utc)
-        if not frozen and start is not None:
-            self.offset = start - datetime.now(timezone.utc)
-
-    def now(self):
-        return self.frozen_at if self.frozen else datetime.now(timezone.utc) + self.offset
-
-    def advance(self, seconds):
-        if self.frozen:
-            self.frozen_at += timedelta(seconds=seconds)
-        else:
-            self.offset += timedelta(seconds=seconds)
-
-    def set(self, moment):
-        if self.frozen:
-            self.frozen_at = moment
-        else:
-            self.offset = moment - datetime.now(timezone.utc)
 
 
 @dataclass
@@ -215,6 +190,7 @@ class SimulatedCluster:
                 records = self._records(key[0])
                 index = {}
                 for record in records:
+                    index[(None, record.key)] = [record]  # single-pod lookups
                     for item in record.labels.items():
                         index.setdefault(item, []).append(record)
                 self._snapshots[key] = (records, index)
@@ -349,11 +325,12 @@ class SimulatedCluster:
     def pod_metrics(self, namespace, name):
         self._count("pod_metrics")
         self._fail_if_told("metrics_errors")
-        records, _ = self.snapshot()
-        for record in records:
-            if record.template.namespace == namespace and record.name == name and record.phase == "Running":
-                if record.key not in self._hidden("missing_from_metrics", [r for r in records if r.phase == "Running"]):
-                    return {"kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1", **self._metrics(record)}
+        records, index = self.snapshot()
+        for record in index.get((None, f"{namespace}/{name}"), []):
+            running = [r for r in records if r.phase == "Running"] if self.faults["missing_from_metrics"] else []
+            hidden = self._hidden("missing_from_metrics", running)
+            if record.phase == "Running" and record.key not in hidden:
+                return {"kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1", **self._metrics(record)}
         raise ApiError(404, "NotFound", f'podmetrics.metrics.k8s.io "{namespace}/{name}" not found')
 
     def _metrics(self, record):
