@@ -92,6 +92,5 @@ def register(app, sandbox):
 
     @app.post("/_sandbox/reset")
     def sandbox_reset():
-        state.reset()
-        sandbox.failing_payment_methods.clear()
+        sandbox.reset()
         return jsonify(ok=True)

@@ -26,12 +26,10 @@ def _stripe_server():
 
 
 def _wired(sandbox, settings, *, webhook_url, deliver=None, hold=False):
-    sandbox.state.reset()
-    sandbox.failing_payment_methods.clear()
+    sandbox.reset()
     sandbox.state.api_key = settings.STRIPE_SECRET_KEY
     sandbox.state.webhook_secret = settings.STRIPE_WEBHOOK_SECRET
     sandbox.state.webhook_url = webhook_url
-    sandbox.webhooks.outbox = []
     sandbox.webhooks.hold = hold
     sandbox.webhooks.deliver = deliver or sandbox.webhooks.default_deliver
     settings.STRIPE_API_BASE = sandbox.url

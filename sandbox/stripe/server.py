@@ -28,6 +28,12 @@ class StripeSandbox:
         self.failing_payment_methods = set()
         self._meter_lock = threading.Lock()
 
+    def reset(self):
+        """Forget everything: objects, events, held webhooks, idempotency keys, failure switches."""
+        self.state.reset()
+        self.webhooks.outbox = []
+        self.failing_payment_methods.clear()
+
     # ---------------------------------------------------------------- meter events
 
     def meter_event_accept(self, params):
