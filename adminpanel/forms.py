@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from accounts.models import User
 from billing.models import Price
 from clusters.models import HopsworksCluster
 
@@ -49,3 +50,36 @@ class MoveForm(forms.Form):
         if current_cluster_id:
             clusters = clusters.exclude(pk=current_cluster_id)
         self.fields["cluster"].queryset = clusters
+
+
+class CreditGrantForm(forms.Form):
+    """Credits an admin grants an owner, with the reason kept in the ledger and the audit log.
+
+    `grant_key` is drawn when the form is shown: submitting the same form twice grants once.
+    """
+
+    amount = forms.DecimalField(
+        label="Amount (USD)", min_value=Decimal("0.01"), max_value=Decimal("100000"), max_digits=9, decimal_places=2,
+    )
+    reason = forms.CharField(max_length=200, help_text="Why: shown in the user's credit ledger and the audit log.")
+    grant_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError("Say why the credits are granted.")
+        return reason
+
+
+class BillingModeForm(forms.Form):
+    billing_mode = forms.ChoiceField(label="Billing mode", choices=User.BillingMode.choices)
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+
+    def clean_billing_mode(self):
+        mode = self.cleaned_data["billing_mode"]
+        if mode == self.current:
+            raise forms.ValidationError("The user already has this billing mode.")
+        return mode

@@ -5,6 +5,7 @@ panel itself only writes its audit log.
 """
 
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -12,7 +13,9 @@ from django.db import IntegrityError, transaction
 
 from accounts import services as accounts_services
 from accounts.models import User
-from billing.models import Price
+from billing import services as billing_services
+from billing.models import CreditLedgerEntry, Price
+from billing.services import CreditError
 from clusters import services as clusters_services
 from clusters.models import UserHopsworksAssignment
 from clusters.services import AssignmentError
@@ -193,3 +196,43 @@ def cluster_connection_test(*, admin, cluster):
             admin=admin, action="cluster.test_connection", target_type="cluster", target_id=cluster.pk,
             target_label=cluster.name, after=results,
         )
+
+
+def _owner_only(user, what):
+    if user.account_owner_id:
+        raise ActionRefused(f"{user.email} is a team member: {what} belongs to their account owner.")
+
+
+def user_billing_mode_change(*, admin, user, mode):
+    """Switch an owner between postpaid and prepaid credits."""
+    _owner_only(user, "the billing mode")
+    with transaction.atomic(), _refused_on(CreditError):
+        owner = User.objects.select_for_update().get(pk=user.pk)
+        before = {"billing_mode": owner.billing_mode}
+        billing_services.billing_mode_set(owner=owner, mode=mode)
+        audit_record(
+            admin=admin, action="user.billing_mode_change", target_type="user", target_id=owner.pk,
+            target_label=owner.email, before=before, after={"billing_mode": mode},
+        )
+    return owner
+
+
+def user_credits_grant(*, admin, user, amount, reason, grant_key):
+    """Grant `amount` USD of credits to an owner, once per `grant_key`; returns the ledger entry,
+    or None when this grant was recorded already (a second submit of the same form)."""
+    _owner_only(user, "credit")
+    reference = f"admin-grant:{grant_key} {reason}"[:255]
+    with transaction.atomic(), _refused_on(CreditError):
+        entry = billing_services.credits_add(
+            owner=user, amount=amount, reason=CreditLedgerEntry.Reason.GRANT, reference=reference
+        )
+        if entry is None:
+            return None
+        # Read after the grant, while credits_add's lock on the billing account is held.
+        after = billing_services.credit_balances(owner_ids=[user.pk]).get(user.pk, Decimal("0"))
+        before = after - amount
+        audit_record(
+            admin=admin, action="user.credits_grant", target_type="user", target_id=user.pk, target_label=user.email,
+            before={"balance": before}, after={"balance": after, "amount": amount, "reason": reason},
+        )
+    return entry

@@ -2,10 +2,13 @@
 
 from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import User
+from billing.statements import account_for, credits_for
 from clusters.models import UserHopsworksAssignment
 from clusters.selectors import assignment_for
+from usage.selectors import usage_for_month, usage_users_for
 
 from .audit import audit_for_target
 
@@ -52,8 +55,12 @@ def user_detail(*, user_id):
     """Everything the user page shows about one user (404 when there is no such user)."""
     user = get_object_or_404(User.objects.select_related("account_owner"), pk=user_id)
     assignment = assignment_for(user=user)
+    owner = user.billing_owner
     return {
         "subject": user,
+        "credits": credits_for(owner=owner),
+        "billing_account": account_for(owner=owner),
+        "usage": usage_for_month(users=usage_users_for(user=user), month=timezone.now().date()),
         "members": list(user.team_members.order_by("email")[:100]) if user.is_owner else [],
         "assignment": assignment,
         "queue_position": _queue_position(assignment),

@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,7 +11,7 @@ from clusters.selectors import assignment_for
 from .. import services
 from ..selectors import users as selectors
 from ..access import admin_required
-from ..forms import MoveForm
+from ..forms import BillingModeForm, CreditGrantForm, MoveForm
 from ..listing import page_of
 from .actions import confirm_action
 
@@ -110,3 +112,45 @@ def user_move(request, user_id):
     return render(request, "adminpanel/user_move.html", {
         "form": form, "subject": user, "assignment": assignment, "section": "users",
     }, status=400 if form.errors else 200)
+
+
+def _form_page(request, user, template, form, **context):
+    return render(request, f"adminpanel/{template}", {
+        "form": form, "subject": user, "section": "users", **context,
+    }, status=400 if form.errors else 200)
+
+
+@admin_required
+def user_billing_mode(request, user_id):
+    user = get_object_or_404(User, pk=user_id)
+    posted = request.method == "POST"
+    form = BillingModeForm(request.POST if posted else None, current=user.billing_mode,
+                           initial={"billing_mode": user.billing_mode})
+    if posted and form.is_valid():
+        try:
+            services.user_billing_mode_change(admin=request.user, user=user, mode=form.cleaned_data["billing_mode"])
+        except services.ActionRefused as exc:
+            form.add_error("billing_mode", str(exc))
+        else:
+            messages.success(request, f"{user.email} now pays: {user.get_billing_mode_display().lower()}.")
+            return redirect(_user_back(user))
+    return _form_page(request, user, "user_billing_mode.html", form)
+
+
+@admin_required
+def user_credits(request, user_id):
+    user = get_object_or_404(User, pk=user_id)
+    posted = request.method == "POST"
+    form = CreditGrantForm(request.POST if posted else None, initial={"grant_key": uuid.uuid4()})
+    if posted and form.is_valid():
+        try:
+            entry = services.user_credits_grant(admin=request.user, user=user, **form.cleaned_data)
+        except services.ActionRefused as exc:
+            form.add_error("amount", str(exc))
+        else:
+            if entry is None:
+                messages.info(request, "This grant was recorded already; nothing was added.")
+            else:
+                messages.success(request, f"Granted ${entry.amount:.2f} of credits to {user.email}.")
+            return redirect(_user_back(user))
+    return _form_page(request, user, "user_credits.html", form)
