@@ -6,7 +6,7 @@ All of it sits behind one lock; tests reach it in-process (`app.stripe`) or thro
 import secrets
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 
 IDEMPOTENCY_TTL = 24 * 3600
@@ -60,6 +60,7 @@ class StripeState:
     def reset(self):
         with self.lock:
             self.objects = {}  # id -> object dict (every type)
+            self.by_kind = defaultdict(dict)  # "customer" -> {id: object}: lists stay cheap at 10,000s
             self.meter_events = []  # accepted meter events, in the order received
             self.identifiers = {}  # meter event identifier -> time received
             self.idempotency = {}  # (api key, key) -> {"fingerprint", "status", "body", "at"}
@@ -82,6 +83,7 @@ class StripeState:
     def put(self, obj):
         with self.lock:
             self.objects[obj["id"]] = obj
+            self.by_kind[obj["object"]][obj["id"]] = obj
             return obj
 
     def get(self, object_id, kind):
@@ -90,10 +92,7 @@ class StripeState:
 
     def all(self, kind, **match):
         with self.lock:
-            return [
-                o for o in self.objects.values()
-                if o["object"] == kind and all(o.get(k) == v for k, v in match.items())
-            ]
+            return [o for o in self.by_kind[kind].values() if all(o.get(k) == v for k, v in match.items())]
 
     # ------------------------------------------------------------ failure switches
 
