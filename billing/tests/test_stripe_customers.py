@@ -51,6 +51,25 @@ def test_the_subscription_charges_the_database_prices_per_cpu_and_gpu_hour_on_da
 
 
 @pytest.mark.django_db
+def test_signing_up_through_a_team_invite_creates_no_stripe_objects(
+    with_stripe, alice, stripe_sandbox, settings, django_capture_on_commit_callbacks
+):
+    from teams.services import invite_create
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with_stripe(alice)
+    invite_create(owner=alice, emails=["erin@example.com"], base_url="http://testserver")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        member, _ = user_upsert_from_auth0(sub="auth0|erin", email="erin@example.com", name="Erin")
+
+    assert member.account_owner_id == alice.pk
+    assert member.stripe_customer_id == ""
+    assert [c["id"] for c in stripe_sandbox.objects("customer")] == [alice.stripe_customer_id]
+    assert len(stripe_sandbox.objects("subscription")) == 1
+
+
+@pytest.mark.django_db
 def test_a_team_member_gets_no_stripe_customer(bob, stripe_sandbox):
     assert stripe_customer_ensure(owner=bob) is None
 
