@@ -149,6 +149,42 @@ def celery_processes(transactional_db, tmp_path):
         procs.stop()
 
 
+class CeleryQueue:
+    """Where tasks sent from the test process go. The settings namespace is "CELERY", so the
+    prefixed key is the one app.conf reads (setting `task_default_queue` has no effect)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.previous = app.conf.task_default_queue
+        self.used = []
+
+    def use(self, queue):
+        self.app.conf.CELERY_TASK_DEFAULT_QUEUE = queue
+        self.used.append(queue)
+
+    @property
+    def name(self):
+        return self.used[-1]
+
+    def restore(self):
+        self.app.conf.CELERY_TASK_DEFAULT_QUEUE = self.previous
+        with self.app.connection_for_write() as conn:
+            conn.default_channel.client.delete(*self.used)
+
+
+@pytest.fixture(autouse=True)
+def celery_queue():
+    """Every test sends its tasks (e.g. provisioning on commit) to a queue of its own, never to a
+    developer's worker on the shared Redis; dropped afterwards. With a real worker:
+    `celery_queue.use(procs.queue)`."""
+    from hopsmanaged.celery import app
+
+    queue = CeleryQueue(app)
+    queue.use(f"test-{uuid.uuid4().hex[:10]}")
+    yield queue
+    queue.restore()
+
+
 def wait_for(predicate, *, timeout=30.0, interval=0.2, message="condition"):
     """Poll until predicate() is truthy; returns its value or fails with `message`."""
     deadline = time.monotonic() + timeout

@@ -5,36 +5,6 @@ import pytest
 from clusters.kubeconfigs import kubeconfig_build
 
 
-class TaskQueue:
-    """Where tasks sent from this test process go (Django settings namespace: CELERY_ wins)."""
-
-    def __init__(self, app):
-        self.app = app
-        self.previous = app.conf.task_default_queue
-        self.used = []
-
-    def use(self, queue):
-        self.app.conf.CELERY_TASK_DEFAULT_QUEUE = queue
-        self.used.append(queue)
-
-    def restore(self):
-        self.app.conf.CELERY_TASK_DEFAULT_QUEUE = self.previous
-        with self.app.connection_for_write() as conn:
-            conn.default_channel.client.delete(*self.used)
-
-
-@pytest.fixture(autouse=True)
-def task_queue():
-    """Tasks sent by these tests (on commit) go to a queue of their own, never to a developer's
-    worker on the shared Redis; the queue is dropped afterwards. Tests with a worker repoint it."""
-    from hopsmanaged.celery import app
-
-    queue = TaskQueue(app)
-    queue.use(f"test-clusters-{uuid.uuid4().hex[:10]}")
-    yield queue
-    queue.restore()
-
-
 @pytest.fixture
 def make_cluster(db):
     from clusters.models import HopsworksCluster

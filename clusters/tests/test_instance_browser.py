@@ -22,11 +22,11 @@ def seeded_prices(transactional_db):
 
 def test_after_the_card_the_dashboard_shows_the_instance_becoming_ready_with_the_hopsworks_username(
     page, screenshot, live_server, auth0_sandbox_live, stripe_sandbox_live, hopsworks_sandbox, hopsworks_cluster,
-    celery_processes, task_queue, seeded_prices,
+    celery_processes, celery_queue, seeded_prices,
 ):
     procs = celery_processes()
     procs.start_worker(concurrency=1)
-    task_queue.use(procs.queue)
+    celery_queue.use(procs.queue)
 
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Email address").fill("grace@example.com")

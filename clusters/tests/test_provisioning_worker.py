@@ -19,11 +19,11 @@ State = UserHopsworksAssignment.State
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_retries_hopsworks_errors_with_backoff_until_ready_or_failed(
-    celery_processes, task_queue, hopsworks_sandbox, hopsworks_cluster, make_user
+    celery_processes, celery_queue, hopsworks_sandbox, hopsworks_cluster, make_user
 ):
     procs = celery_processes(HOPSWORKS_PROVISION_RETRY_BACKOFF=1, HOPSWORKS_PROVISION_MAX_RETRIES=2)
     procs.start_worker(concurrency=1)
-    task_queue.use(procs.queue)  # what this test sends, that worker takes
+    celery_queue.use(procs.queue)  # what this test sends, that worker takes
     store = hopsworks_sandbox.store
 
     # Two 500s, then Hopsworks recovers: the third attempt creates the account.
