@@ -5,7 +5,7 @@ import itertools
 import json
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -47,6 +47,7 @@ class PodRecord:
     started: int
     labels: dict
     usages: list  # [(container, cpu nanocores, memory bytes)]
+    cached: dict = field(default_factory=dict)  # built JSON, reused while the snapshot lives
 
     @property
     def key(self):
@@ -266,6 +267,11 @@ class SimulatedCluster:
         return {"kind": "PodList", "apiVersion": "v1", "metadata": metadata, "items": page}
 
     def _pod(self, record):
+        if "pod" not in record.cached:
+            record.cached["pod"] = self._build_pod(record)
+        return record.cached["pod"]
+
+    def _build_pod(self, record):
         return pod_object(
             seed=self.seed, template=record.template, name=record.name, phase=record.phase,
             started=record.started, labels=record.labels, resource_version=self._resource_version(),
@@ -334,6 +340,11 @@ class SimulatedCluster:
         raise ApiError(404, "NotFound", f'podmetrics.metrics.k8s.io "{namespace}/{name}" not found')
 
     def _metrics(self, record):
+        if "metrics" not in record.cached:
+            record.cached["metrics"] = self._build_metrics(record)
+        return record.cached["metrics"]
+
+    def _build_metrics(self, record):
         usages = []
         for container, cpu, memory in record.usages:
             if container.cpu_text is not None:

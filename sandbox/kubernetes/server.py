@@ -45,6 +45,7 @@ def create_app(**config):
     continue_ttl_seconds, system_pods."""
     token = config.pop("token", "sandbox-token")
     app = Flask(__name__)
+    app.json.sort_keys = False  # large lists: keep serialisation cheap, like the API server's
     app.sandbox = cluster = SimulatedCluster(**config)
 
     @app.errorhandler(ApiError)
