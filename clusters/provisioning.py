@@ -50,10 +50,22 @@ def _finish(assignment, **changes):
     return bool(updated)
 
 
+def _find_existing(client, user):
+    """The Hopsworks user of this person: by email, or by their OAuth uuid (clientId.sub) when
+    the email changed at Auth0 since the account was made. None if there is none."""
+    found = client.user_find_by_email(user.email)
+    if found:
+        return found
+    by_uuid = client.user_by_uuid(client_id=settings.AUTH0_CLIENT_ID, subject=user.auth0_sub)
+    if by_uuid and by_uuid.get("email") and by_uuid["email"].lower() != user.email.lower():
+        return client.user_find_by_email(by_uuid["email"])
+    return None
+
+
 def _ensure_account(client, user, *, look_up_first):
     """The Hopsworks user item (with numeric id) for this user, created if absent."""
     if look_up_first:
-        found = client.user_find_by_email(user.email)
+        found = _find_existing(client, user)
         if found:
             logger.info("user %s: adopting existing Hopsworks user %s", user.pk, found.get("id"))
             return found
@@ -66,7 +78,7 @@ def _ensure_account(client, user, *, look_up_first):
         )
     except HopsworksRejected as exc:
         # A duplicate (an earlier attempt got through, its answer did not): adopt it if it is there.
-        found = client.user_find_by_email(user.email)
+        found = _find_existing(client, user)
         if found:
             logger.info("user %s: create refused (%s), adopting existing Hopsworks user", user.pk, exc.status)
             return found

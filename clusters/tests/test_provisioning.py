@@ -124,6 +124,17 @@ def test_a_user_that_already_exists_in_hopsworks_is_adopted(seated, owner, hopsw
     assert owner.hopsworks_username == existing["username"]
 
 
+def test_an_account_made_under_an_older_email_is_found_by_its_oauth_uuid(seated, owner, hopsworks_sandbox, settings):
+    existing = hopsworks_sandbox.store.user_create(
+        email="d.scully@fbi.example", given_name="Dana", surname="Scully",
+        subject=owner.auth0_sub, client_id=settings.AUTH0_CLIENT_ID,
+    )
+    seated(owner)  # Hopsworks refuses a second account for the same OAuth subject
+
+    assert hopsworks_account_provision(user_id=owner.pk) == existing["username"]
+    assert len(remote_users(hopsworks_sandbox.store)) == 1
+
+
 def test_a_persistent_failure_ends_failed_with_the_error_for_admins_and_can_be_retried(seated, owner, hopsworks_sandbox):
     seated(owner)
     hopsworks_sandbox.store.fail(path="/admin/users", status=503, times=None)

@@ -89,10 +89,11 @@ class HopsworksStore:
         return user
 
     def user_create(self, **fields):
-        """Create a remote user and their default project; None when the email is taken (Hopsworks
-        refuses duplicates). The hook runs after the lock is released."""
+        """Create a remote user and their default project; None when the email or the OAuth uuid
+        is taken (Hopsworks refuses duplicates). The hook runs after the lock is released."""
         with self.lock:
-            if self.user_by_email(fields["email"]):
+            uuid = f"{fields.get('client_id')}.{fields.get('subject')}" if fields.get("subject") else None
+            if self.user_by_email(fields["email"]) or (uuid and self.user_by_uuid(uuid)):
                 return None
             user = self._add_user(**fields)
             if self.default_projects:

@@ -53,6 +53,8 @@ def test_creation_is_not_idempotent_a_second_post_is_an_error(hopsworks):
     hopsworks.api("POST", "/admin/users", params=CREATE)
     again = hopsworks.api("POST", "/admin/users", params=CREATE)
     assert again.status_code == 409 and again.json()["errorCode"] == 160003
+    same_subject = hopsworks.api("POST", "/admin/users", params={**CREATE, "email": "ada@new.example"})
+    assert same_subject.status_code == 409
 
 
 def test_a_json_body_instead_of_query_parameters_is_refused(hopsworks):
