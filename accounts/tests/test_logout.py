@@ -9,7 +9,9 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_out_ends_the_session_and_sends_the_browser_to_auth0_logout(client, auth0_sandbox, auth0_sign_in, settings):
+def test_sign_out_ends_the_session_and_sends_the_browser_to_auth0_logout(
+    client, auth0_sandbox, auth0_sign_in, settings
+):
     auth0_sign_in(client, "dana@example.com", "Dana Scully")
 
     resp = client.post("/logout/")

@@ -22,7 +22,9 @@ def _sign_in_over_http(live_server, email, name=""):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_idp_delivers_the_registration_webhook_before_the_first_login(auth0_sandbox_live, live_server):
+def test_the_idp_delivers_the_registration_webhook_before_the_first_login(
+    auth0_sandbox_live, stripe_sandbox_live, seeded_prices, live_server
+):
     _, dashboard = _sign_in_over_http(live_server, "dana@example.com", "Dana Scully")
 
     log = auth0_sandbox_live.app.idp.webhook_log
@@ -33,7 +35,9 @@ def test_the_idp_delivers_the_registration_webhook_before_the_first_login(auth0_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_registration_webhook_arriving_after_the_first_login_keeps_one_user(auth0_sandbox_live, live_server):
+def test_a_registration_webhook_arriving_after_the_first_login_keeps_one_user(
+    auth0_sandbox_live, stripe_sandbox_live, seeded_prices, live_server
+):
     idp = auth0_sandbox_live.app.idp
     idp.switches["webhook"] = "hold"
     _, dashboard = _sign_in_over_http(live_server, "dana@example.com", "Dana Scully")
@@ -49,7 +53,7 @@ def test_a_registration_webhook_arriving_after_the_first_login_keeps_one_user(au
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_sign_up_see_the_dashboard_sign_out_and_sign_in_again_as_one_user(
-    page, screenshot, auth0_sandbox_live, live_server
+    page, screenshot, auth0_sandbox_live, stripe_sandbox_live, seeded_prices, live_server
 ):
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Sign up or sign in").click()
@@ -76,5 +80,6 @@ def test_sign_up_see_the_dashboard_sign_out_and_sign_in_again_as_one_user(
 
     expect(page.get_by_role("heading", name="Welcome, Dana Scully")).to_be_visible()
     screenshot(page, "dashboard-again")
-    assert User.objects.count() == 1
-    assert User.objects.get().auth0_sub == sub_for("dana@example.com")
+    user = User.objects.get()
+    assert user.auth0_sub == sub_for("dana@example.com")
+    assert user.stripe_customer_id.startswith("cus_")  # the new account owner was announced

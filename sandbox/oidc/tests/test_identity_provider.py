@@ -203,7 +203,8 @@ def test_control_endpoints_refuse_bad_input(idp):
     assert requests.post(f"{idp.url}/_sandbox/switches", json={"nope": 1}, timeout=5).status_code == 400
     assert requests.post(f"{idp.url}/_sandbox/switches", json={"webhook": "later"}, timeout=5).status_code == 400
     assert requests.post(f"{idp.url}/_sandbox/users", data="x", timeout=5).status_code == 400
-    assert requests.post(f"{idp.url}/_sandbox/users/update", json={"email": "ghost@example.com"}, timeout=5).status_code == 404
+    ghost = requests.post(f"{idp.url}/_sandbox/users/update", json={"email": "ghost@example.com"}, timeout=5)
+    assert ghost.status_code == 404
 
 
 def test_users_can_be_created_through_the_control_api_and_fire_the_webhook(idp, hook_receiver):
