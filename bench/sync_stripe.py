@@ -3,7 +3,7 @@
     .venv/bin/python bench/sync_stripe.py [--owners 10000] [--concurrency 16] [--rate-limit 1000]
 
 Uses a throwaway database (created, migrated, dropped) on the project's PostgreSQL and the Stripe
-sandbox in-process on a free port. Every owner used CPU yesterday, every other one GPU too; 1% of
+sandbox in a process of its own on a free port, driven through its `/_sandbox/` control endpoints. Every owner used CPU yesterday, every other one GPU too; 1% of
 owners get a 500 from Stripe on the first run. The sync runs three times: the first sends, the
 second catches up the failed owners, the third must send nothing. Prints time, requests and
 duplicates (meter events Stripe accepted more than once per owner, day and meter: must be 0).
@@ -41,25 +41,54 @@ def setup_database():
     return lambda: connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def seed(sandbox, owners):
-    """`owners` account owners with Stripe customers (made in the sandbox directly: not what we time)."""
+def serve_sandbox(port, api_key, customer_ids, rate_limit):
+    """The sandbox process: the owners' customers already exist (their creation is not timed)."""
+    import logging
+
+    from sandbox.serving import serve_forever
+    from sandbox.stripe.server import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = create_app(api_key=api_key, meter_event_rate_limit=rate_limit)
+    for customer_id in customer_ids:
+        app.stripe.state.put({"id": customer_id, "object": "customer", "created": 0, "livemode": False,
+                              "email": None, "metadata": {}, "invoice_settings": {"default_payment_method": None}})
+    serve_forever(app, port=port)
+
+
+def start_sandbox(api_key, customer_ids, rate_limit):
+    import multiprocessing
+
+    import requests
+
+    from sandbox.serving import free_port
+
+    port = free_port()
+    process = multiprocessing.get_context("fork").Process(
+        target=serve_sandbox, args=(port, api_key, customer_ids, rate_limit), daemon=True
+    )
+    process.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            requests.get(f"{url}/_sandbox/state", timeout=1)
+            return process, url
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise SystemExit("the Stripe sandbox did not start")
+
+
+def seed_owners(owners):
+    """`owners` account owners, each with a Stripe customer id, and yesterday's usage for each."""
     from django.utils import timezone
 
     from accounts.models import User
-    from billing.customers import stripe_catalog_ensure
     from billing.services import usage_slot_record
 
-    stripe_catalog_ensure()
-    users = [User(auth0_sub=f"auth0|bench{i}", email=f"owner{i}@bench.example", name=f"Owner {i}")
-             for i in range(owners)]
+    users = [User(auth0_sub=f"auth0|bench{i}", email=f"owner{i}@bench.example", name=f"Owner {i}",
+                  stripe_customer_id=f"cus_bench{i:06d}") for i in range(owners)]
     User.objects.bulk_create(users, batch_size=2000)
     users = list(User.objects.order_by("pk"))
-    for user in users:
-        customer = sandbox.state.put({"id": sandbox.state.new_id("cus"), "object": "customer", "created": 0,
-                                      "livemode": False, "email": user.email, "metadata": {"user_id": str(user.pk)},
-                                      "invoice_settings": {"default_payment_method": None}})
-        user.stripe_customer_id = customer["id"]
-    User.objects.bulk_update(users, ["stripe_customer_id"], batch_size=2000)
     day = timezone.now().date() - timedelta(days=1)
     rows = [(u.pk, day, Decimal("24.25") + Decimal(i % 7) / 4, Decimal("2.5") if i % 2 else Decimal("0"),
              Decimal("96")) for i, u in enumerate(users)]
@@ -67,9 +96,9 @@ def seed(sandbox, owners):
     return users, day
 
 
-def duplicates_in(sandbox):
+def duplicates_in(events):
     seen, duplicates = set(), 0
-    for event in sandbox.meter_events_for():
+    for event in events:
         key = (event["customer"], event["event_name"], event["timestamp"] // 86400)
         duplicates += key in seen
         seen.add(key)
@@ -83,27 +112,27 @@ def main():
     django.setup()
     import logging
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    import requests
     from django.conf import settings
 
+    from billing.customers import stripe_catalog_ensure
     from billing.meter_sync import stripe_usage_sync
-    from sandbox.serving import start_in_thread
-    from sandbox.stripe.server import create_app
 
-    app = create_app(api_key=settings.STRIPE_SECRET_KEY, meter_event_rate_limit=args.rate_limit)
-    server = start_in_thread(app)
-    sandbox = app.stripe
-    settings.STRIPE_API_BASE = server.url
+    logging.getLogger("billing.meter_sync").setLevel(logging.ERROR)  # the failing 1% would fill the screen
+    customer_ids = [f"cus_bench{i:06d}" for i in range(args.owners)]
+    process, url = start_sandbox(settings.STRIPE_SECRET_KEY, customer_ids, args.rate_limit)
+    settings.STRIPE_API_BASE = url
     settings.STRIPE_SYNC_CONCURRENCY = args.concurrency
     settings.STRIPE_RATE_LIMIT_BACKOFF = 0.1
     teardown = setup_database()
     try:
-        users, day = seed(sandbox, args.owners)
+        stripe_catalog_ensure()
+        users, day = seed_owners(args.owners)
         failing = users[:: max(1, int(100 / args.failing_percent))] if args.failing_percent else []
         for user in failing:
-            sandbox.fail("error", customer=user.stripe_customer_id, remaining=1)
+            requests.post(f"{url}/_sandbox/failures", json={"mode": "error", "customer": user.stripe_customer_id,
+                                                            "remaining": 1}, timeout=5)
         expected = sum(2 if i % 2 else 1 for i in range(len(users)))
-        sandbox.state.requests.clear()
         print(f"{len(users)} owners, {expected} meter events expected for {day}; "
               f"{len(failing)} owners get a 500 first; concurrency {args.concurrency}, "
               f"sandbox limit {args.rate_limit} meter events/s")
@@ -113,16 +142,18 @@ def main():
             report = stripe_usage_sync(day=day)
             print(f"run {run}: {time.monotonic() - start:6.1f} s  {report}")
         elapsed = time.monotonic() - total_start
-        requests_sent = sandbox.state.requests["POST /v1/billing/meter_events"]
-        duplicates, distinct = duplicates_in(sandbox)
+        state = requests.get(f"{url}/_sandbox/state", timeout=30).json()
+        events = requests.get(f"{url}/_sandbox/meter_events", timeout=60).json()
+        duplicates, distinct = duplicates_in(events)
         print(f"time: {elapsed:.1f} s")
-        print(f"requests sent: {requests_sent} (429 answers: {sandbox.state.rate_limited})")
+        print(f"requests sent: {state['requests'].get('POST /v1/billing/meter_events', 0)} "
+              f"(429 answers: {state['rate_limited']})")
         print(f"meter events in Stripe: {distinct} of {expected} expected")
         print(f"duplicates: {duplicates}")
         return 0 if duplicates == 0 and distinct == expected else 1
     finally:
         teardown()
-        server.stop()
+        process.terminate()
 
 
 if __name__ == "__main__":
