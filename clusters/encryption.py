@@ -33,30 +33,29 @@ def secret_encrypt(plaintext):
     return _multifernet().encrypt(plaintext.encode()).decode()
 
 
-def secret_decrypt(token):
-    """The plaintext of a stored token; the empty string stays empty."""
+def _with_keys(operation, token, message):
     if not token:
         return ""
     try:
-        return _multifernet().decrypt(token.encode()).decode()
+        return operation(token.encode()).decode()
     except InvalidToken as exc:
-        raise SecretUnreadable(
-            "A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEYS: was a key removed "
-            "before `manage.py rotate_secrets` ran?"
-        ) from exc
+        raise SecretUnreadable(message) from exc
+
+
+def secret_decrypt(token):
+    """The plaintext of a stored token; the empty string stays empty."""
+    return _with_keys(_multifernet().decrypt, token, (
+        "A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEYS: was a key removed "
+        "before `manage.py rotate_secrets` ran?"
+    ))
 
 
 def secret_reencrypt(token):
     """The same secret encrypted under the newest key (MultiFernet.rotate)."""
-    if not token:
-        return ""
-    try:
-        return _multifernet().rotate(token.encode()).decode()
-    except InvalidToken as exc:
-        raise SecretUnreadable(
-            "A stored secret cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS: keep the old key "
-            "after the new one until rotate_secrets has run."
-        ) from exc
+    return _with_keys(_multifernet().rotate, token, (
+        "A stored secret cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS: keep the old key "
+        "after the new one until rotate_secrets has run."
+    ))
 
 
 def secret_mask(plaintext):

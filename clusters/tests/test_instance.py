@@ -12,6 +12,17 @@ def set_state(user, state, **extra):
     UserHopsworksAssignment.objects.filter(user=user).update(state=state, **extra)
 
 
+@pytest.fixture
+def ready_owner(make_cluster, make_owner):
+    make_cluster("eu-1", api_url="https://eu1.hopsworks.example", region="eu-north-1")
+    owner = make_owner()
+    assignment_request(user=owner)
+    set_state(owner, State.READY)
+    owner.hopsworks_username = "owner000"
+    owner.save()
+    return owner
+
+
 def test_signed_out_gets_401_json(client):
     response = client.get("/api/instance")
     assert response.status_code == 401 and "error" in response.json()
@@ -25,14 +36,8 @@ def test_an_owner_without_card_is_told_to_add_one(client_for, make_owner):
     assert body["cluster"] is None and body["hopsworks_url"] is None and body["hopsworks_username"] is None
 
 
-def test_a_ready_owner_sees_cluster_url_and_username(client_for, make_owner, make_cluster, django_assert_max_num_queries):
-    make_cluster("eu-1", api_url="https://eu1.hopsworks.example", region="eu-north-1")
-    owner = make_owner()
-    assignment_request(user=owner)
-    set_state(owner, State.READY)
-    owner.hopsworks_username = "owner000"
-    owner.save()
-    client = client_for(owner)
+def test_a_ready_owner_sees_cluster_url_and_username(client_for, ready_owner, django_assert_max_num_queries):
+    client = client_for(ready_owner)
     with django_assert_max_num_queries(4):  # session, user, assignment with its cluster
         body = client.get("/api/instance").json()
     assert body == {
@@ -64,14 +69,8 @@ def test_each_state_has_its_human_explanation_on_the_dashboard(client_for, make_
     assert 'data-refresh-url="/instance/card"' in page or state == "failed"
 
 
-def test_the_dashboard_card_links_to_hopsworks_once_ready(client_for, make_owner, make_cluster):
-    make_cluster("eu-1", api_url="https://eu1.hopsworks.example", region="eu-north-1")
-    owner = make_owner()
-    assignment_request(user=owner)
-    set_state(owner, State.READY)
-    owner.hopsworks_username = "owner000"
-    owner.save()
-    page = client_for(owner).get("/dashboard/").content.decode()
+def test_the_dashboard_card_links_to_hopsworks_once_ready(client_for, ready_owner):
+    page = client_for(ready_owner).get("/dashboard/").content.decode()
     assert 'href="https://eu1.hopsworks.example/"' in page and "owner000" in page and "eu-north-1" in page
     assert "data-refresh-url" not in page
 
