@@ -1,0 +1,102 @@
+"""An in-process fleet for the fault tests and the property test.
+
+Kubernetes sandboxes with frozen clocks behind cluster rows, owners (with Stripe customers and
+optional prepaid credits) and members with Hopsworks usernames, and what the scheduler does:
+collect a slot (`usage_collect`, as the beat's task does), sync a day (`stripe_usage_sync`, as the
+daily task does). Sandboxes are driven in-process; the app reaches them only over HTTP.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import yaml
+
+from billing.customers import stripe_customer_ensure
+from billing.meter_sync import stripe_usage_sync
+from billing.services import credits_add
+from clusters.services import cluster_create
+from integrity.conservation import conservation_report
+from usage.services import usage_collect
+from usage.slots import SLOT
+
+INTO_SLOT = timedelta(minutes=1)  # collections read the cluster one minute into their slot
+
+
+class Fleet:
+    def __init__(self, *, kube_factory, make_user, start):
+        self.kube_factory = kube_factory
+        self.make_user = make_user
+        self.start = start
+        self.kubes = {}
+        self.users = {}
+        self.pods = []  # (cluster name, namespace, pod name) running now
+
+    # ------------------------------------------------------------------ cast
+
+    def cluster_add(self, name, *, seed=7):
+        kube = self.kube_factory(start=self.start + INTO_SLOT, seed=seed, system_pods=True)
+        cluster_create(name=name, api_url="http://127.0.0.1:9", api_key="unused", max_users=100,
+                       kubeconfig=yaml.safe_dump(kube.kubeconfig()))
+        self.kubes[name] = kube
+        return kube
+
+    def owner_add(self, username, *, credits=None):
+        user = self.make_user(f"{username}@example.com", name=username.title(), hopsworks_username=username)
+        user = stripe_customer_ensure(owner=user)
+        if credits:
+            credits_add(owner=user, amount=Decimal(credits), reason="grant", reference=f"fleet-{username}")
+        self.users[username] = user
+        return user
+
+    def member_add(self, username, *, owner):
+        user = self.make_user(f"{username}@example.com", name=username.title(), owner=self.users[owner],
+                              hopsworks_username=username)
+        self.users[username] = user
+        return user
+
+    # ------------------------------------------------------------------ what runs
+
+    def clock_set(self, moment):
+        for kube in self.kubes.values():
+            kube.sandbox.clock_set(moment)
+
+    def pod_start(self, cluster, username, *, cpu="500m", gpus=0, project="main"):
+        """A pod of `username` running from the current slot on (quantities served verbatim)."""
+        namespace = f"{username}-{project}"
+        name = self.kubes[cluster].sandbox.pod_add(username, namespace, cpu=cpu, gpus=gpus, memory="2Gi")
+        self.pods.append((cluster, namespace, name))
+        return name
+
+    def pods_stop(self):
+        """Every running pod ends at the start of the current slot."""
+        for cluster, namespace, name in self.pods:
+            self.kubes[cluster].sandbox.pod_remove(namespace, name)
+        self.pods = []
+
+    def workload_start(self, cluster, username, **shape):
+        """The sandbox's generated workload (notebooks, servings, periodic jobs with varying CPU)."""
+        return self.kubes[cluster].sandbox.workload_add(username, **shape)
+
+    # ------------------------------------------------------------------ what the scheduler does
+
+    def collect(self, slot, *, clusters=None):
+        """Collect `slot` (every cluster, or the named ones) with the sandboxes' clocks inside it."""
+        self.clock_set(slot + INTO_SLOT)
+        return {name: outcome.outcome for name, outcome in usage_collect(slot=slot, cluster_names=clusters).items()}
+
+    def collect_range(self, first, slots):
+        for n in range(slots):
+            outcomes = self.collect(first + n * SLOT)
+            assert set(outcomes.values()) <= {"collected", "already_collected"}, outcomes
+
+    def sync(self, day):
+        return stripe_usage_sync(day=day)
+
+    def report(self, start=None, end=None):
+        return conservation_report(start=start or self.start, end=end or self.end())
+
+    def end(self):
+        """The end of the last slot any sandbox clock has reached."""
+        latest = max(kube.sandbox.now() for kube in self.kubes.values())
+        return latest - timedelta(seconds=latest.second, microseconds=latest.microsecond,
+                                  minutes=latest.minute % 15) + SLOT
