@@ -121,3 +121,18 @@ def cluster_lists(*, kubeconfig, owner_label_key, page_size=None):
     finally:
         api.close()
     return lists
+
+
+def connection_check(*, kubeconfig, owner_label_key):
+    """The admin "test connection": {"version": the API server's gitVersion, "has_pods": whether any
+    pod carries the owner label}; two calls with the collector's timeouts, or KubernetesError."""
+    api = api_client_for(kubeconfig)
+    try:
+        version = _read(client.VersionApi(api).get_code, "version request")
+        pods = _read(client.CoreV1Api(api).list_pod_for_all_namespaces, "pod list",
+                     label_selector=owner_label_key, limit=1)
+    except ApiException as exc:
+        raise KubernetesError(_status_message(exc)) from None
+    finally:
+        api.close()
+    return {"version": version.get("gitVersion", ""), "has_pods": bool(pods.get("items"))}

@@ -140,3 +140,15 @@ def test_a_slow_cluster_times_out_instead_of_hanging_the_run(kube, cluster, sett
     run = collection_run_execute(cluster=cluster, slot=SLOT).run
     assert run.status == "failed" and "did not answer" in run.error
     assert run.duration_ms < 1000
+
+
+def test_the_connection_check_reports_the_version_and_whether_labelled_pods_exist(kube):
+    from usage.kubernetes_client import KubernetesError, connection_check
+
+    assert connection_check(kubeconfig=kube.kubeconfig(), owner_label_key="owner") == {
+        "version": "v1.31.4-sandbox", "has_pods": False,
+    }
+    kube.sandbox.pod_add("alice", "alice-a")
+    assert connection_check(kubeconfig=kube.kubeconfig(), owner_label_key="owner")["has_pods"] is True
+    with pytest.raises(KubernetesError, match="401"):
+        connection_check(kubeconfig=kube.kubeconfig(token="wrong"), owner_label_key="owner")
