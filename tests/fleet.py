@@ -29,7 +29,6 @@ class Fleet:
         self.start = start
         self.kubes = {}
         self.users = {}
-        self.pods = []  # (cluster name, namespace, pod name) running now
 
     # ------------------------------------------------------------------ cast
 
@@ -62,16 +61,14 @@ class Fleet:
 
     def pod_start(self, cluster, username, *, cpu="500m", gpus=0, project="main"):
         """A pod of `username` running from the current slot on (quantities served verbatim)."""
-        namespace = f"{username}-{project}"
-        name = self.kubes[cluster].sandbox.pod_add(username, namespace, cpu=cpu, gpus=gpus, memory="2Gi")
-        self.pods.append((cluster, namespace, name))
-        return name
+        return self.kubes[cluster].sandbox.pod_add(username, f"{username}-{project}", cpu=cpu, gpus=gpus, memory="2Gi")
 
     def pods_stop(self):
-        """Every running pod ends at the start of the current slot."""
-        for cluster, namespace, name in self.pods:
-            self.kubes[cluster].sandbox.pod_remove(namespace, name)
-        self.pods = []
+        """Every user's pod (not the system pods) ends at the start of the current slot."""
+        for kube in self.kubes.values():
+            running = [t for t in kube.sandbox.templates if t.owner and t.last_slot is None]
+            for template in running:
+                kube.sandbox.pod_remove(template.namespace, template.name)
 
     def workload_start(self, cluster, username, **shape):
         """The sandbox's generated workload (notebooks, servings, periodic jobs with varying CPU)."""
@@ -88,6 +85,14 @@ class Fleet:
         for n in range(slots):
             outcomes = self.collect(first + n * SLOT)
             assert set(outcomes.values()) <= {"collected", "already_collected"}, outcomes
+
+    def window(self, first, slots, start_pods):
+        """Pods started by `start_pods()` at `first` run for `slots` slots, each collected once."""
+        self.clock_set(first + INTO_SLOT)
+        start_pods()
+        self.collect_range(first, slots)
+        self.clock_set(first + slots * SLOT)
+        self.pods_stop()
 
     def sync(self, day):
         return stripe_usage_sync(day=day)

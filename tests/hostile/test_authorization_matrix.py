@@ -7,7 +7,8 @@ added to any app without a row here fails `test_every_url_in_the_resolver_has_a_
 and its own case prints the row it would need (review it before pasting it in).
 """
 
-import pytest
+from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -138,47 +139,55 @@ def never_shown(world):
 
 
 def _clients(world):
+    """A test client per role, signed in once; `reset()` puts their sessions back (a POST to a
+    logout URL ends one; the savepoint around each URL brings the session row back)."""
     users = {"anonymous": None, "member": world.bob, "owner": world.alice, "other": world.charlie,
              "admin": world.root}
-    clients = {}
+    clients, cookies = {}, {}
     for role, user in users.items():
-        clients[role] = Client()
+        clients[role] = Client(raise_request_exception=False)  # a 500 is an answer to report
         if user is not None:
             clients[role].force_login(user)
-    return clients
+        cookies[role] = clients[role].cookies.get(settings.SESSION_COOKIE_NAME)
+
+    def reset():
+        for role, client in clients.items():
+            client.cookies.clear()
+            if cookies[role] is not None:
+                client.cookies[settings.SESSION_COOKIE_NAME] = cookies[role].value
+
+    return clients, reset
 
 
 def _leaks(role, body, forbidden):
     return [f"{role} sees {text!r}" for text in forbidden if text and text in body]
 
 
-def observe(route, world, expected=None):
-    """Request `route` as every role with GET then POST; returns ({method: statuses}, problems)."""
+def observe(route, world, clients, expected=None):
+    """Request `route` as every role with GET and POST; returns ({method: statuses}, problems).
+
+    Every GET and every refused POST runs first; together they must leave the database as it was.
+    """
     path = url_for(route, world.path_args)
-    clients = _clients(world)
     forbidden = never_shown(world)
-    seen, problems = {}, []
-    for method in ("GET", "POST"):
-        wanted = dict(zip(ROLES, expected[method])) if expected else {}
-        # Refused roles first: their requests, and every GET, must leave the database as it was.
-        order = sorted(ROLES, key=lambda role: not _refused(wanted.get(role, 403)))
-        before = database_fingerprint()
-        checked_until = None
-        statuses = {}
-        for role in order:
-            if method == "POST" and checked_until is None and not _refused(wanted.get(role, 403)):
-                checked_until = role
-                problems += [f"refused POSTs changed {t}" for t in tables_changed(before, database_fingerprint())]
-            response = getattr(clients[role], method.lower())(path)
-            statuses[role] = _status(response)
-            body = response.content.decode("utf-8", "replace")
-            if path.startswith("/api/") and response.status_code in (401, 403):
-                problems += [] if "error" in response.json() else [f"{method} {path} as {role}: no JSON error"]
-            if not route.startswith("team/join/<"):  # whoever holds the link's token may read the invitation
-                problems += [f"{method} {path}: {leak}" for leak in _leaks(role, body, forbidden[role])]
-        if method == "GET" or checked_until is None:
-            problems += [f"{method}s changed {t}" for t in tables_changed(before, database_fingerprint())]
-        seen[method] = tuple(statuses[role] for role in ROLES)
+    expected = expected or {"GET": (403,) * len(ROLES), "POST": (403,) * len(ROLES)}
+    requests = [(method, role, want) for method in ("GET", "POST") for role, want in zip(ROLES, expected[method])]
+    requests.sort(key=lambda r: r[0] == "POST" and not _refused(r[2]))
+    statuses, problems, before, checked = {}, [], database_fingerprint(), False
+    for method, role, want in requests:
+        if not checked and method == "POST" and not _refused(want):
+            problems += [f"GETs or refused POSTs changed {t}" for t in tables_changed(before, database_fingerprint())]
+            checked = True
+        response = getattr(clients[role], method.lower())(path)
+        statuses[method, role] = _status(response)
+        body = response.content.decode("utf-8", "replace")
+        if path.startswith("/api/") and response.status_code in (401, 403) and "error" not in response.json():
+            problems.append(f"{method} {path} as {role}: no JSON error")
+        if not route.startswith("team/join/<"):  # whoever holds the link's token may read the invitation
+            problems += [f"{method} {path}: {leak}" for leak in _leaks(role, body, forbidden[role])]
+    if not checked:
+        problems += [f"GETs or refused POSTs changed {t}" for t in tables_changed(before, database_fingerprint())]
+    seen = {method: tuple(statuses[method, role] for role in ROLES) for method in ("GET", "POST")}
     return seen, problems
 
 
@@ -186,20 +195,28 @@ def _row(route, seen):
     return f"    {route!r}: dict(GET={seen['GET']!r}, POST={seen['POST']!r}),".replace("'login'", "LOGIN")
 
 
-@pytest.mark.parametrize("route", sorted(resolver_urls()))
-def test_every_role_gets_the_answer_in_the_table_and_nothing_of_alice(route, world, request):
-    if route.startswith("accounts/"):
-        request.getfixturevalue("auth0_sandbox")  # allauth's OIDC views read the IdP's discovery
-    expected = TABLE.get(route)
-    seen, problems = observe(route, world, expected)
-    assert expected is not None, f"no row for {route}; it answers now (review before adding):\n{_row(route, seen)}"
-    wrong = [
-        f"{method} {route} as {role}: {got}, expected {want}"
-        for method in ("GET", "POST")
-        for role, got, want in zip(ROLES, seen[method], expected[method])
-        if got != want
-    ]
-    assert not wrong + problems, "\n".join(wrong + problems)
+def test_every_url_answers_every_role_as_the_table_says_and_shows_nobody_alices_things(world, auth0_sandbox):
+    """One world for all URLs (fast); each URL runs in a savepoint rolled back afterwards, so an
+    action (alice revoking her invite, the admin suspending her) never leaks into the next URL."""
+    clients, reset = _clients(world)
+    wrong = []
+    for route in sorted(resolver_urls()):
+        reset()
+        expected = TABLE.get(route)
+        with transaction.atomic():
+            seen, problems = observe(route, world, clients, expected)
+            transaction.set_rollback(True)
+        if expected is None:
+            wrong.append(f"no row for {route}; it answers now (review before adding):\n{_row(route, seen)}")
+            continue
+        wrong += [
+            f"{method} {route} as {role}: {got}, expected {want}"
+            for method in ("GET", "POST")
+            for role, got, want in zip(ROLES, seen[method], expected[method])
+            if got != want
+        ]
+        wrong += problems
+    assert not wrong, "\n".join(wrong)
 
 
 def test_every_url_in_the_resolver_has_a_row_in_the_table():
@@ -217,7 +234,7 @@ def test_the_strings_the_matrix_looks_for_are_on_alices_own_pages(world):
         "member": {"/dashboard/": [BOB_NAMESPACE], "/api/usage": [BOB_NAMESPACE]},
         "admin": {f"/admin47392/users/{world.alice.pk}/": [world.alice.email, world.alice.stripe_customer_id]},
     }
-    clients = _clients(world)
+    clients, _ = _clients(world)
     missing = [
         f"{role} does not see {text!r} on {path}"
         for role, pages in shown.items()
