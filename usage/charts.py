@@ -10,6 +10,12 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 8, 12, 26
 GRID_LINES = 4
 
 
+def grid_divisions(top):
+    """How many equal steps split the axis into round numbers: 25 → 5 (of 5), 2 → 4 (of 0.5)."""
+    mantissa = round(top / 10 ** math.floor(math.log10(top)), 6)
+    return 5 if mantissa in (2.5, 5) else GRID_LINES
+
+
 def nice_ceiling(value):
     """The smallest of 1, 2, 2.5, 5 × 10^k that is ≥ value (an axis top people can read)."""
     if value <= 0:
@@ -40,9 +46,10 @@ def bar_chart(days, *, field, label, unit, color, chart_id):
             "w": round(bar_w, 2), "h": round(height, 2),
             "title": f"{day['date']:%b} {day['date'].day}: {day[field]:.2f} {unit}",
         })
+    steps = grid_divisions(top)
     grid = [
-        {"y": round(TOP + plot_h - plot_h * k / GRID_LINES, 2), "label": _axis_label(top * k / GRID_LINES)}
-        for k in range(GRID_LINES + 1)
+        {"y": round(TOP + plot_h - plot_h * k / steps, 2), "label": _axis_label(top * k / steps)}
+        for k in range(steps + 1)
     ]
     ticks = [
         {"x": round(LEFT + index * slot + slot / 2, 2), "text": str(day["date"].day)}

@@ -77,3 +77,18 @@ def test_the_query_count_does_not_grow_with_days_or_projects(client_for, alice, 
     with django_assert_max_num_queries(8):
         response = client.get("/dashboard/")
     assert response.content.decode().split("id=\"projects-table\"")[1].split("</table>")[0].count("<tr>") == 1 + 53
+
+
+def test_the_daily_chart_scales_bars_to_a_round_axis_and_labels_each_day():
+    from datetime import date
+    from decimal import Decimal
+
+    from usage.charts import bar_chart
+
+    days = [{"date": date(2026, 11, d), "cpu_hours": Decimal(v)} for d, v in ((1, "0"), (2, "21.2"), (3, "10.6"))]
+    chart = bar_chart(days, field="cpu_hours", label="CPU hours per day", unit="CPU h", color="#000", chart_id="c")
+    assert [line["label"] for line in chart["grid"]] == ["0", "5", "10", "15", "20", "25"]
+    heights = [bar["h"] for bar in chart["bars"]]
+    assert heights[0] == 0 and heights[1] == pytest.approx(2 * heights[2], abs=0.02)
+    assert chart["bars"][1]["title"] == "Nov 2: 21.20 CPU h"
+    assert chart["total"] == Decimal("31.8")
