@@ -114,6 +114,10 @@ def test_pod_metrics_list_is_unpaginated_canonical_and_copies_pod_labels(cluster
     exact = next(i for i in metrics["items"] if i["metadata"]["name"] == "exact")
     assert exact["containers"] == [{"name": "main", "usage": {"cpu": "250m", "memory": "1Gi"}}]
     assert exact["metadata"]["labels"]["owner"] == "bob"
+    namespaced = client.CustomObjectsApi(api(cluster)).list_namespaced_custom_object(
+        "metrics.k8s.io", "v1beta1", "bob-x", "pods", label_selector="owner=bob", limit=1, _request_timeout=TIMEOUT
+    )
+    assert [i["metadata"]["name"] for i in namespaced["items"]] == ["exact"] and "continue" not in namespaced["metadata"]
     for item in metrics["items"]:
         for container in item["containers"]:
             assert container["usage"]["cpu"][-1] in "0123456789nmu"
