@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 
 from clusters.models import HopsworksCluster
@@ -45,11 +45,11 @@ def collectable_clusters():
 
 
 def last_runs(cluster_ids):
-    """{cluster_id: its latest collection run}; one query (DISTINCT ON cluster)."""
-    runs = (
-        CollectionRun.objects.filter(cluster_id__in=list(cluster_ids)).only(*RUN_LIST_FIELDS)
-        .order_by("cluster_id", "-slot_start").distinct("cluster_id")
-    )
+    """{cluster_id: its latest collection run}; one query whatever the number of runs: per cluster
+    the newest slot is read from the (cluster, slot) unique index, backwards."""
+    latest = CollectionRun.objects.filter(cluster_id=OuterRef("pk")).order_by("-slot_start").values("pk")[:1]
+    latest_ids = HopsworksCluster.objects.filter(pk__in=list(cluster_ids)).values(last=Subquery(latest))
+    runs = CollectionRun.objects.filter(pk__in=latest_ids).only(*RUN_LIST_FIELDS)
     return {run.cluster_id: run for run in runs}
 
 
