@@ -32,8 +32,12 @@ class Fleet:
 
     # ------------------------------------------------------------------ cast
 
-    def cluster_add(self, name, *, seed=7):
-        kube = self.kube_factory(start=self.start + INTO_SLOT, seed=seed, system_pods=True)
+    def cluster_add(self, name, *, seed=7, **config):
+        """A cluster whose Kubernetes API is a new sandbox (frozen clock at the fleet's start)."""
+        config.setdefault("start", self.start + INTO_SLOT)
+        return self.cluster_register(name, self.kube_factory(seed=seed, **config))
+
+    def cluster_register(self, name, kube):
         cluster_create(name=name, api_url="http://127.0.0.1:9", api_key="unused", max_users=100,
                        kubeconfig=yaml.safe_dump(kube.kubeconfig()))
         self.kubes[name] = kube

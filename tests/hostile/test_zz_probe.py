@@ -24,7 +24,7 @@ def test_probe(world, settings):
         r = c.get(p); body = r.content.decode()
         print("ESC", p, r.status_code, "RAW" if "<script>alert" in body else "ok", body.count("&lt;script&gt;"))
     # uploads
-    base = {"name": "up1", "api_url": "http://a.b", "api_key": "k", "max_users": "1", "status": "active", "owner_label_key": "owner"}
+    base = {"name": "up1", "api_url": "https://hopsworks.example.com", "api_key": "k", "max_users": "1", "status": "active", "owner_label_key": "owner"}
     files = {
       "binary": b"\x89PNG\r\n\x1a\n\x00\x00",
       "big": b"a: b\n" * 60000,
@@ -34,6 +34,7 @@ def test_probe(world, settings):
       "exec": b"apiVersion: v1\nclusters: [{name: c, cluster: {server: 'https://k:6443'}}]\nusers: [{name: u, user: {token: t, exec: {command: /bin/sh, args: ['-c', 'id'], apiVersion: client.authentication.k8s.io/v1beta1}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
       "authprov": b"apiVersion: v1\nclusters: [{name: c, cluster: {server: 'https://k:6443'}}]\nusers: [{name: u, user: {token: t, auth-provider: {name: gcp, config: {cmd-path: /bin/sh}}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
       "filepath": b"apiVersion: v1\nclusters: [{name: c, cluster: {server: 'https://k:6443', certificate-authority: /etc/shadow}}]\nusers: [{name: u, user: {token: t, client-certificate: /etc/passwd, client-key: /etc/shadow}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+      "bombvalid": b"apiVersion: v1\nclusters: [{name: c, cluster: {server: 'https://k:6443'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n" + b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n',
       "nul": b"apiVersion: v1\x00\n",
       "utf16": "apiVersion: v1\n".encode("utf-16"),
     }
@@ -44,5 +45,7 @@ def test_probe(world, settings):
         import re
         errs = dict(r.context["form"].errors) if r.context else body[:200]
         print("UP", k, r.status_code, round(time.perf_counter()-t, 2), errs)
+    for cl in HopsworksCluster.objects.all():
+        t = time.perf_counter(); r = a.get(f"/admin47392/clusters/{cl.pk}/"); print("DETAIL", cl.name, r.status_code, round(time.perf_counter()-t, 2))
     print("clusters", HopsworksCluster.objects.values_list("name", flat=True))
     assert 0
