@@ -5,17 +5,21 @@ panel itself only writes its audit log.
 """
 
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import User
 from billing import services as billing_services
-from billing.models import CreditLedgerEntry, Price
+from billing.meter_sync import STRIPE_BACKDATE_DAYS
+from billing.models import CreditLedgerEntry, MeterEventSync, Price
 from billing.services import CreditError
+from billing.tasks import sync_stripe_usage_daily
 from clusters import services as clusters_services
 from clusters.models import UserHopsworksAssignment
 from clusters.services import AssignmentError
@@ -236,3 +240,19 @@ def user_credits_grant(*, admin, user, amount, reason, grant_key):
             before={"balance": before}, after={"balance": after, "amount": amount, "reason": reason},
         )
     return entry
+
+
+def meter_sync_retry(*, admin, sync):
+    """Queue billing's Stripe sync again for an unsent owner/day/meter record. The sync re-sends
+    every unsent day still inside Stripe's window under the same identifiers, so nothing is billed twice."""
+    if sync.status == MeterEventSync.Status.SENT:
+        raise ActionRefused("This meter event was sent already; there is nothing to retry.")
+    if sync.day < timezone.now().date() - timedelta(days=STRIPE_BACKDATE_DAYS - 1):
+        raise ActionRefused("Stripe no longer takes usage this old (35 days): bill this day by hand.")
+    with transaction.atomic():
+        audit_record(
+            admin=admin, action="stripe_sync.retry", target_type="meter_sync", target_id=sync.pk,
+            target_label=sync.identifier, before={"status": sync.status, "attempts": sync.attempts,
+                                                  "last_error": sync.last_error[:200]},
+        )
+        transaction.on_commit(sync_stripe_usage_daily.delay)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("usage/collect/", usage.collect_now, name="collect_now"),
     path("usage/collect/<int:request_id>/", usage.collect_progress, name="collect_progress"),
     path("billing/", billing.billing_overview, name="billing"),
+    path("billing/syncs/<int:sync_id>/retry/", billing.sync_retry, name="sync_retry"),
     path("prices/", prices.price_list, name="prices"),
     path("prices/new/", prices.price_add, name="price_add"),
     path("audit/", audit.audit_log, name="audit_log"),

@@ -33,6 +33,7 @@ def admin_url_names():
 def url_kwargs(alice, root, make_cluster):
     """A real object for every kind of id a panel URL takes."""
     from adminpanel.services import audit_record
+    from billing.models import MeterEventSync
     from usage.models import CollectionRun
 
     cluster = make_cluster()
@@ -40,7 +41,10 @@ def url_kwargs(alice, root, make_cluster):
     run = CollectionRun.objects.create(cluster=cluster, slot_start=now, status="failed", started_at=now, finished_at=now)
     request = audit_record(admin=root, action="usage.collect_now", target_type="cluster", target_id=cluster.pk,
                            after={"slot": now.isoformat(), "clusters": [[cluster.pk, cluster.name]]})
-    return {"user_id": alice.pk, "cluster_id": cluster.pk, "run_id": run.pk, "request_id": request.pk}
+    sync = MeterEventSync.objects.create(owner=alice, day=now.date(), meter="cpu_hours", value=1, identifier="x",
+                                         status="failed")
+    return {"user_id": alice.pk, "cluster_id": cluster.pk, "run_id": run.pk, "request_id": request.pk,
+            "sync_id": sync.pk}
 
 
 def admin_url(name, url_kwargs):

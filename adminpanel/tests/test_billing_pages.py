@@ -3,9 +3,11 @@
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from adminpanel.models import AuditEntry
 from billing.models import BillableUsage, BillingAccount, MeterEventSync
 
 
@@ -89,3 +91,45 @@ def test_billing_page_query_count_does_not_grow_with_records(admin_client_for, m
     with django_assert_max_num_queries(12):
         response = admin_client_for.get(reverse("adminpanel:billing"), {"page": 2})
     assert "Page 2 of 2" in response.content.decode()
+
+
+def _queued_tasks():
+    import json
+
+    from hopsmanaged.celery import app
+
+    with app.connection_for_write() as conn:
+        raw = conn.default_channel.client.lrange(app.conf.task_default_queue, 0, -1)
+    return [json.loads(m)["headers"]["task"] for m in raw]
+
+
+@pytest.mark.parametrize("status", ["failed", "pending"])
+def test_retrying_an_unsent_sync_queues_billings_sync_and_audits_once(
+    admin_client_for, root, alice, status, django_capture_on_commit_callbacks
+):
+    sync = _sync(alice, timezone.now().date() - timedelta(days=2), status=status, last_error="Stripe answered 500")
+    url = reverse("adminpanel:sync_retry", args=[sync.pk])
+    assert "Stripe answered 500" in admin_client_for.get(url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_for.post(url)
+
+    assert response.status_code == 302
+    assert _queued_tasks() == ["billing.tasks.sync_stripe_usage_daily"]
+    entry = AuditEntry.objects.get()
+    assert (entry.admin, entry.action, entry.target_type, entry.target_id) == (root, "stripe_sync.retry", "meter_sync", str(sync.pk))
+    assert entry.before["status"] == status
+
+
+@pytest.mark.parametrize(("status", "age_days", "message"), [
+    ("sent", 1, "sent already"),
+    ("failed", 40, "35 days"),
+])
+def test_retry_of_a_sent_or_too_old_sync_is_refused(
+    admin_client_for, alice, status, age_days, message, django_capture_on_commit_callbacks
+):
+    sync = _sync(alice, timezone.now().date() - timedelta(days=age_days), status=status)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_for.post(reverse("adminpanel:sync_retry", args=[sync.pk]), follow=True)
+    assert message in response.content.decode()
+    assert _queued_tasks() == [] and not AuditEntry.objects.exists()

@@ -1,12 +1,17 @@
 from datetime import date, timedelta
 
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from billing.models import MeterEventSync
+
+from .. import services
 from ..access import admin_required
 from ..listing import page_of
 from ..selectors import billing as selectors
+from .actions import confirm_action
 
 
 def day_param(value):
@@ -32,3 +37,17 @@ def billing_overview(request):
         "section": "billing",
     })
     return render(request, "adminpanel/billing.html", context)
+
+
+@admin_required
+def sync_retry(request, sync_id):
+    sync = get_object_or_404(MeterEventSync.objects.select_related("owner"), pk=sync_id)
+    return confirm_action(
+        request, title="Retry the Stripe sync", button="Retry", back_url=reverse("adminpanel:billing"),
+        section="billing",
+        question=(f"{sync.owner.email}, {sync.day:%Y-%m-%d}, {sync.get_meter_display()}: {sync.get_status_display().lower()}"
+                  f"{' — ' + sync.last_error if sync.last_error else ''}. The daily Stripe sync is queued again; it "
+                  "re-sends every unsent day under the same identifiers, so nothing is billed twice."),
+        run=lambda: services.meter_sync_retry(admin=request.user, sync=sync),
+        done="The Stripe sync is queued; refresh in a moment to see the outcome.",
+    )
