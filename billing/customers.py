@@ -8,6 +8,7 @@ import logging
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -34,6 +35,9 @@ def stripe_catalog_ensure():
             product = stripe_client.product_create(name=PRODUCT_NAME, idempotency_key="catalog-product-v1")
             known["product"] = _catalog_store("product", product.id)
         unit_amounts = {price.resource: price.unit_amount for price in prices_current()}
+        missing = [r for r in RESOURCE_OF_METER.values() if r not in unit_amounts]
+        if missing:
+            raise ImproperlyConfigured(f"No price in effect today for {', '.join(missing)}: add one in the admin panel.")
         for meter in Meter.values:
             _catalog_meter_ensure(known, meter, unit_amounts[RESOURCE_OF_METER[meter]])
     return known

@@ -217,6 +217,16 @@ def webhook_event_verify(*, payload: bytes, signature: str):
         raise ValueError("Invalid Stripe signature.") from exc
     try:
         event = json.loads(payload)
-        return {"id": event["id"], "type": event["type"], "object": event["data"]["object"], "raw": event}
-    except (ValueError, KeyError, TypeError) as exc:
+        parsed = {"id": event["id"], "type": event["type"], "object": event["data"]["object"], "raw": event}
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ValueError("The webhook body is not a Stripe event.") from exc
+    # Signed yet not Stripe's shape: refuse it rather than fail on it (PostgreSQL text has no NUL).
+    shaped = _stripe_id(parsed["id"], 255) and _stripe_id(parsed["type"], 100) and isinstance(parsed["object"], dict)
+    if not shaped or "\\u0000" in payload.decode("utf-8"):
+        raise ValueError("The webhook body is not a Stripe event.")
+    return parsed
+
+
+def _stripe_id(value, longest):
+    """A string that fits its StripeEvent column."""
+    return isinstance(value, str) and 0 < len(value) <= longest and "\x00" not in value

@@ -54,11 +54,15 @@ def billing_api(request):
 @billing_access_required
 def card_add(request):
     done = request.build_absolute_uri(reverse("billing:card_done")) + "?session_id={CHECKOUT_SESSION_ID}"
+    return _to_checkout(request, card_checkout_start, success_url=done)
+
+
+def _to_checkout(request, start, **kwargs):
+    """Send the person to Stripe Checkout made by `start`; back to billing with a note if Stripe is down."""
     try:
-        url = card_checkout_start(owner=request.user, success_url=done,
-                                  cancel_url=request.build_absolute_uri(reverse("billing:page")))
+        url = start(owner=request.user, cancel_url=request.build_absolute_uri(reverse("billing:page")), **kwargs)
     except StripeServiceError as exc:
-        logger.warning("card checkout for user %s failed: %s", request.user.pk, exc)
+        logger.warning("checkout for user %s failed: %s", request.user.pk, exc)
         messages.error(request, "We could not reach our payment provider. Please try again in a minute.")
         return redirect("billing:page")
     return redirect(url, permanent=False)
@@ -82,14 +86,7 @@ def credits_buy(request):
     if not form.is_valid():
         return _render_page(request, credits_form=form, status=400)
     done = request.build_absolute_uri(reverse("billing:credits_done"))
-    try:
-        url = credits_checkout_start(owner=request.user, amount=form.cleaned_data["amount"], success_url=done,
-                                     cancel_url=request.build_absolute_uri(reverse("billing:page")))
-    except StripeServiceError as exc:
-        logger.warning("credits checkout for user %s failed: %s", request.user.pk, exc)
-        messages.error(request, "We could not reach our payment provider. Please try again in a minute.")
-        return redirect("billing:page")
-    return redirect(url, permanent=False)
+    return _to_checkout(request, credits_checkout_start, success_url=done, amount=form.cleaned_data["amount"])
 
 
 @require_GET

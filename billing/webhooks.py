@@ -61,10 +61,24 @@ def _checkout_session_completed(session):
         intent = stripe_client.setup_intent_retrieve(session["setup_intent"])
         if intent.get("status") == "succeeded" and intent.get("payment_method"):
             card_on_file_mark(owner=owner, payment_method_id=intent["payment_method"])
-    elif session.get("mode") == "payment" and (session.get("metadata") or {}).get("purpose") == "credits":
+    elif session.get("mode") == "payment" and _metadata(session).get("purpose") == "credits":
         if session.get("payment_status") == "paid" and session.get("amount_total"):
-            amount = Decimal(session["amount_total"]) / 100
+            amount = Decimal(_cents(session["amount_total"])) / 100
             credits_add(owner=owner, amount=amount, reason=CreditLedgerEntry.Reason.TOPUP, reference=session["id"])
+
+
+def _metadata(session):
+    metadata = session.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise WebhookRejected("The Checkout Session's metadata is not an object.")
+    return metadata
+
+
+def _cents(amount_total):
+    # Rejected, not guessed: the event and its credit are rolled back together (nothing recorded).
+    if type(amount_total) is not int or amount_total <= 0:
+        raise WebhookRejected("The Checkout Session's amount_total is not a positive number of cents.")
+    return amount_total
 
 
 def _setup_intent_succeeded(intent):
