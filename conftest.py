@@ -24,6 +24,28 @@ ARTIFACTS = ROOT / "test-artifacts"
 pytest_plugins = [f"sandbox.{p.parent.name}.fixtures" for p in sorted((ROOT / "sandbox").glob("*/fixtures.py"))]
 
 
+@pytest.fixture(autouse=True)
+def _seeded_prices(request):
+    """Every database test starts as a migrated database does: with billing's seeded prices.
+
+    A transactional test (and every live_server test) ends by flushing all tables, seeded rows
+    included, so later tests would otherwise see no prices at all.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or marker is not None:
+        request.getfixturevalue("db")
+    else:
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("billing.migrations.0002_seed_prices").seed(apps, None)
+
+
 @pytest.fixture
 def make_user(db):
     from accounts.models import User
