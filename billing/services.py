@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from .models import BillableUsage, BillingAccount, CreditLedgerEntry
+from .models import BillingAccount, CreditLedgerEntry
 from .pricing import ZERO, PriceTable
 
 logger = logging.getLogger(__name__)
