@@ -36,7 +36,7 @@ def _auth0_config():
         "client_id": env("AUTH0_CLIENT_ID", "hopsmanaged-dev"),
         "client_secret": env("AUTH0_CLIENT_SECRET", "dev-client-secret"),
         "issuer": issuer,
-        "webhook_url": f"http://127.0.0.1:{env('PORT', '8000')}/api/webhooks/auth0",
+        "webhook_url": f"http://127.0.0.1:{env('HM_PORT', '8000')}/api/webhooks/auth0",
         "webhook_secret": env("AUTH0_WEBHOOK_SECRET"),
     }
 
@@ -64,7 +64,7 @@ def _stripe_config():
     # Signed webhooks go to the app as they happen; invoices link back to this port.
     return {
         "api_key": env("STRIPE_SECRET_KEY", "sk_test_dev_sandbox_key"),
-        "webhook_url": f"http://127.0.0.1:{env('PORT', '8000')}/api/webhooks/stripe",
+        "webhook_url": f"http://127.0.0.1:{env('HM_PORT', '8000')}/api/webhooks/stripe",
         "webhook_secret": env("STRIPE_WEBHOOK_SECRET", "whsec_dev_sandbox_secret"),
         "public_url": "http://127.0.0.1:8102",
     }
@@ -74,6 +74,7 @@ SERVICES.append(("stripe", "sandbox.stripe.server", 8102, _stripe_config))
 
 
 def main():
+    load_dotenv()
     running = []
     for name, module, port, config in SERVICES:
         app = importlib.import_module(module).create_app(**config())
@@ -93,6 +94,16 @@ def main():
 
 def env(name, default=""):
     return os.environ.get(name, default)
+
+
+def load_dotenv():
+    """Read the project's `.env` as the app does (the environment wins), so the sandbox and the
+    app agree on secrets and ports under `make run`."""
+    import environ
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".env")
+    if os.path.exists(path):
+        environ.Env.read_env(path, overwrite=False)
 
 
 if __name__ == "__main__":
