@@ -86,22 +86,24 @@ def _webhook_payload(request):
     """(payload, None) or (None, error message) for the Auth0 registration webhook body."""
     try:
         data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None, "body is not valid JSON"
     if not isinstance(data, dict):
         return None, "body must be a JSON object"
     sub, email, name = data.get("user_id"), data.get("email"), data.get("name", "")
-    if not isinstance(sub, str) or not sub.strip() or len(sub) > 255:
+    if not isinstance(sub, str) or not sub.strip() or len(sub) > 255 or "\x00" in sub:
         return None, "'user_id' is required (the Auth0 user id, e.g. auth0|abc123)"
     if not isinstance(email, str) or not email.strip():
         return None, "'email' is required"
+    if len(email.strip()) > 254:  # the users.email column
+        return None, "'email' is not a valid email address (at most 254 characters)"
     try:
         validate_email(email.strip())
     except ValidationError:
         return None, "'email' is not a valid email address"
     if name is None:
         name = ""
-    if not isinstance(name, str) or len(name) > 255:
+    if not isinstance(name, str) or len(name) > 255 or "\x00" in name:  # PostgreSQL text has no NUL
         return None, "'name' must be a string of at most 255 characters"
     return {"sub": sub.strip(), "email": email.strip(), "name": name}, None
 
