@@ -67,6 +67,9 @@ def _stripe_config():
         "webhook_url": f"http://127.0.0.1:{env('HM_PORT', '8000')}/api/webhooks/stripe",
         "webhook_secret": env("STRIPE_WEBHOOK_SECRET", "whsec_dev_sandbox_secret"),
         "public_url": "http://127.0.0.1:8102",
+        # The app's database keeps Stripe ids across `make run`s: so does the sandbox.
+        "state_file": os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".data",
+                                   "stripe-sandbox.pickle"),
     }
 
 

@@ -3,10 +3,12 @@ stripe-python 16.1 sends it, plus a hosted Checkout page and signed webhooks to 
 
 Config: api_key (the secret key the app uses), webhook_url, webhook_secret, deliver (replace the
 HTTP POST of webhooks, e.g. with Django's test client), public_url (for hosted invoice links),
-meter_event_rate_limit (per second; 429 beyond). The sandbox is `app.stripe` in-process.
+meter_event_rate_limit (per second; 429 beyond), hold_webhooks (deliver on `deliver_webhooks()`),
+state_file (keep the sandbox's memory across restarts). The sandbox is `app.stripe` in-process.
 """
 
 import threading
+import time
 
 from flask import Flask
 
@@ -109,13 +111,32 @@ class StripeSandbox:
         return self.webhooks.send(event, secret=secret)
 
 
+def _persist(sandbox, path):
+    """`make run`: keep the sandbox's memory in `path` across restarts (the app's database does)."""
+    import atexit
+    import os
+
+    if os.path.exists(path):
+        sandbox.state.load(path)
+
+    def save_every_few_seconds():
+        while True:
+            time.sleep(5)
+            sandbox.state.save(path)
+
+    threading.Thread(target=save_every_few_seconds, name="stripe-sandbox-save", daemon=True).start()
+    atexit.register(sandbox.state.save, path)
+
+
 def create_app(*, api_key="sk_test_sandbox", webhook_url=None, webhook_secret="whsec_sandbox", deliver=None,
-               public_url="", meter_event_rate_limit=None, clock=None, hold_webhooks=False):
+               public_url="", meter_event_rate_limit=None, clock=None, hold_webhooks=False, state_file=None):
     app = Flask("stripe_sandbox")
     sandbox = StripeSandbox(api_key=api_key, webhook_url=webhook_url, webhook_secret=webhook_secret,
                             deliver=deliver, public_url=public_url, clock=clock, hold_webhooks=hold_webhooks)
     if meter_event_rate_limit:
         sandbox.rate_limit(int(meter_event_rate_limit), scope="meter_events")
+    if state_file:
+        _persist(sandbox, state_file)
     api = StripeApi(app, sandbox.state)
     resources.register(api, sandbox)
     checkout.register(api, sandbox)

@@ -3,6 +3,8 @@
 All of it sits behind one lock; tests reach it in-process (`app.stripe`) or through `/_sandbox/`.
 """
 
+import os
+import pickle
 import secrets
 import threading
 import time
@@ -71,6 +73,25 @@ class StripeState:
             self.rate_limiters = {}  # "*" or "meter_events" -> RateLimiter
             self.requests = Counter()  # "POST /v1/customers" -> count
             self.rate_limited = 0
+
+    PERSISTED = ("objects", "by_kind", "meter_events", "identifiers", "idempotency", "events")
+
+    def save(self, path):
+        """Write what Stripe would remember across a restart (objects, events, keys) to `path`."""
+        with self.lock:
+            data = pickle.dumps({name: getattr(self, name) for name in self.PERSISTED})
+        tmp = f"{path}.tmp"
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+
+    def load(self, path):
+        """Read a file written by `save` (our own file: `make run` keeps the sandbox's memory)."""
+        with open(path, "rb") as handle:
+            data = pickle.load(handle)  # noqa: S301 - written by this sandbox, never taken from outside
+        with self.lock:
+            for name in self.PERSISTED:
+                setattr(self, name, data.get(name, getattr(self, name)))
 
     def now(self):
         return self._clock() + self.clock_offset
