@@ -36,11 +36,11 @@ def sign_in(page, live_server, user):
 
 def test_admin_adds_a_cluster_tests_it_sees_the_waiting_user_assigned_and_collects_now(
     page, screenshot, live_server, root, make_user, kubernetes_sandbox, hopsworks_with_pods,
-    celery_processes, celery_queue_of_our_own,
+    celery_processes, celery_queue,
 ):
     procs = celery_processes()
     procs.start_worker(concurrency=2)
-    celery_queue_of_our_own.use(procs.queue)
+    celery_queue.use(procs.queue)
     wanda = make_user("wanda@example.com", name="Wanda Waiting", card_on_file=True)
     assert assignment_request(user=wanda).state == "waiting_for_capacity"
     admin = f"{live_server.url}/admin47392"

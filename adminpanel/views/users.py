@@ -9,10 +9,10 @@ from accounts.models import User
 from clusters.selectors import assignment_for
 
 from .. import services
-from ..selectors import users as selectors
 from ..access import admin_required
 from ..forms import BillingModeForm, CreditGrantForm, MoveForm
 from ..listing import page_of
+from ..selectors import users as selectors
 from .actions import confirm_action
 
 
@@ -40,59 +40,52 @@ def _user_back(user):
     return reverse("adminpanel:user_detail", args=[user.pk])
 
 
-@admin_required
-def user_grant_admin(request, user_id):
-    user = get_object_or_404(User, pk=user_id)
-    return confirm_action(
-        request, title="Grant admin rights", button="Grant admin rights", back_url=_user_back(user),
-        question=f"{user.email} will be able to open this panel and take every action in it.",
-        run=lambda: services.user_admin_set(admin=request.user, user=user, is_admin=True),
-        done=f"{user.email} is now an admin.",
-    )
+def _one_click(*, title, button, question, done, run, danger=False):
+    """A user action with a confirmation page (GET) that `run(admin, user)` does on POST.
+    `question` and `done` are formatted with the user's email."""
+
+    @admin_required
+    def view(request, user_id):
+        user = get_object_or_404(User, pk=user_id)
+        return confirm_action(
+            request, title=title, button=button, back_url=_user_back(user), danger=danger,
+            question=question.format(email=user.email), done=done.format(email=user.email),
+            run=lambda: run(request.user, user),
+        )
+
+    return view
 
 
-@admin_required
-def user_revoke_admin(request, user_id):
-    user = get_object_or_404(User, pk=user_id)
-    return confirm_action(
-        request, title="Revoke admin rights", button="Revoke admin rights", back_url=_user_back(user), danger=True,
-        question=f"{user.email} will no longer be able to open this panel.",
-        run=lambda: services.user_admin_set(admin=request.user, user=user, is_admin=False),
-        done=f"{user.email} is no longer an admin.",
-    )
-
-
-@admin_required
-def user_suspend(request, user_id):
-    user = get_object_or_404(User, pk=user_id)
-    return confirm_action(
-        request, title="Suspend user", button="Suspend", back_url=_user_back(user), danger=True,
-        question=f"{user.email} will see \u201caccount suspended\u201d on every page until reactivated.",
-        run=lambda: services.user_suspend(admin=request.user, user=user),
-        done=f"{user.email} is suspended.",
-    )
-
-
-@admin_required
-def user_reactivate(request, user_id):
-    user = get_object_or_404(User, pk=user_id)
-    return confirm_action(
-        request, title="Reactivate user", button="Reactivate", back_url=_user_back(user),
-        question=f"{user.email} will be able to use the service again.",
-        run=lambda: services.user_reactivate(admin=request.user, user=user),
-        done=f"{user.email} is active again.",
-    )
-
-
-@admin_required
-def user_retry_provisioning(request, user_id):
-    user = get_object_or_404(User, pk=user_id)
-    return confirm_action(
-        request, title="Retry provisioning", button="Retry provisioning", back_url=_user_back(user),
-        question=f"The creation of {user.email}'s Hopsworks account is queued again.",
-        run=lambda: services.user_provisioning_retry(admin=request.user, user=user),
-        done=f"Provisioning of {user.email} queued again.",
-    )
+user_grant_admin = _one_click(
+    title="Grant admin rights", button="Grant admin rights",
+    question="{email} will be able to open this panel and take every action in it.",
+    done="{email} is now an admin.",
+    run=lambda admin, user: services.user_admin_set(admin=admin, user=user, is_admin=True),
+)
+user_revoke_admin = _one_click(
+    title="Revoke admin rights", button="Revoke admin rights", danger=True,
+    question="{email} will no longer be able to open this panel.",
+    done="{email} is no longer an admin.",
+    run=lambda admin, user: services.user_admin_set(admin=admin, user=user, is_admin=False),
+)
+user_suspend = _one_click(
+    title="Suspend user", button="Suspend", danger=True,
+    question="{email} will see \u201caccount suspended\u201d on every page until reactivated.",
+    done="{email} is suspended.",
+    run=lambda admin, user: services.user_suspend(admin=admin, user=user),
+)
+user_reactivate = _one_click(
+    title="Reactivate user", button="Reactivate",
+    question="{email} will be able to use the service again.",
+    done="{email} is active again.",
+    run=lambda admin, user: services.user_reactivate(admin=admin, user=user),
+)
+user_retry_provisioning = _one_click(
+    title="Retry provisioning", button="Retry provisioning",
+    question="The creation of {email}'s Hopsworks account is queued again.",
+    done="Provisioning of {email} queued again.",
+    run=lambda admin, user: services.user_provisioning_retry(admin=admin, user=user),
+)
 
 
 @admin_required
