@@ -83,6 +83,19 @@ class StripeApi:
 
         return decorator
 
+    def retrieve(self, rule, kind, *, params, noun=None):
+        """GET `rule` (one `<object_id>` in it) → the stored `kind` object, or Stripe's 404."""
+        state = self.state
+
+        def handler(_params, object_id):
+            obj = state.get(object_id, kind)
+            if obj is None:
+                raise not_found(noun or kind, object_id)
+            return obj
+
+        handler.__name__ = f"retrieve_{kind.replace('.', '_')}"
+        self.route("GET", rule, params=params)(handler)
+
     def _handle(self, method, rule, handler, params_class, customers, scope, path_args):
         state = self.state
         with state.lock:

@@ -40,12 +40,7 @@ def register(api, sandbox):
     def checkout_session_create(params):
         return sandbox.checkout_session_create(params, host_url=request.host_url)
 
-    @api.route("GET", "/v1/checkout/sessions/<session_id>", params=CP.SessionRetrieveParams)
-    def checkout_session_retrieve(params, session_id):
-        session = state.get(session_id, "checkout.session")
-        if session is None:
-            raise not_found("checkout.session", session_id)
-        return session
+    api.retrieve("/v1/checkout/sessions/<object_id>", "checkout.session", params=CP.SessionRetrieveParams)
 
     @api.app.route("/c/pay/<session_id>", methods=["GET", "POST"])
     def checkout_page(session_id):

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from stripe import params as P
 
-from .api import not_found, paginate
+from .api import paginate
 from .resources import base
 
 WINDOW_SECONDS = {"day": 86400, "hour": 3600}
@@ -38,12 +38,7 @@ def register(api, sandbox):
         match = {k: params[k] for k in ("customer", "status") if params.get(k)}
         return paginate(state.all("invoice", **match), params, "/v1/invoices")
 
-    @api.route("GET", "/v1/invoices/<invoice_id>", params=P.InvoiceRetrieveParams)
-    def invoice_retrieve(params, invoice_id):
-        invoice = state.get(invoice_id, "invoice")
-        if invoice is None:
-            raise not_found("invoice", invoice_id)
-        return invoice
+    api.retrieve("/v1/invoices/<object_id>", "invoice", params=P.InvoiceRetrieveParams)
 
     @api.app.get("/i/<invoice_id>")
     def invoice_page(invoice_id):

@@ -158,12 +158,7 @@ def register(api, sandbox):
         sandbox.webhooks.emit("customer.subscription.created", subscription)
         return subscription
 
-    @api.route("GET", "/v1/subscriptions/<subscription_id>", params=P.SubscriptionRetrieveParams)
-    def subscription_retrieve(params, subscription_id):
-        subscription = state.get(subscription_id, "subscription")
-        if subscription is None:
-            raise not_found("subscription", subscription_id)
-        return subscription
+    api.retrieve("/v1/subscriptions/<object_id>", "subscription", params=P.SubscriptionRetrieveParams)
 
     @api.route("DELETE", "/v1/subscriptions/<subscription_id>", params=P.SubscriptionCancelParams)
     def subscription_cancel(params, subscription_id):
@@ -182,26 +177,9 @@ def register(api, sandbox):
 
     # ---------------------------------------------------------------- cards
 
-    @api.route("GET", "/v1/payment_methods/<pm_id>", params=P.PaymentMethodRetrieveParams)
-    def payment_method_retrieve(params, pm_id):
-        pm = state.get(pm_id, "payment_method")
-        if pm is None:
-            raise not_found("payment_method", pm_id)
-        return pm
-
-    @api.route("GET", "/v1/setup_intents/<seti_id>", params=P.SetupIntentRetrieveParams)
-    def setup_intent_retrieve(params, seti_id):
-        seti = state.get(seti_id, "setup_intent")
-        if seti is None:
-            raise not_found("setup_intent", seti_id)
-        return seti
-
-    @api.route("GET", "/v1/payment_intents/<pi_id>", params=P.PaymentIntentRetrieveParams)
-    def payment_intent_retrieve(params, pi_id):
-        pi = state.get(pi_id, "payment_intent")
-        if pi is None:
-            raise not_found("payment_intent", pi_id)
-        return pi
+    api.retrieve("/v1/payment_methods/<object_id>", "payment_method", params=P.PaymentMethodRetrieveParams)
+    api.retrieve("/v1/setup_intents/<object_id>", "setup_intent", params=P.SetupIntentRetrieveParams)
+    api.retrieve("/v1/payment_intents/<object_id>", "payment_intent", params=P.PaymentIntentRetrieveParams)
 
 
 def meter_event_check(state, params):
