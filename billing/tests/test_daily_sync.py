@@ -202,3 +202,21 @@ def test_the_daily_celery_task_sends_yesterdays_usage_from_a_real_worker(
          message=f"the worker's sync; log:\n{procs.log('worker')[-2000:]}")
     assert "2 sent" in result.get(timeout=10)
     assert len(stripe_sandbox.meter_events_for(alice.stripe_customer_id)) == 2
+
+
+@pytest.mark.django_db
+def test_a_second_sync_while_one_is_running_does_nothing(with_stripe, collect, alice, stripe_sandbox):
+    import psycopg
+    from django.db import connection
+
+    from billing.meter_sync import SYNC_LOCK_ID
+
+    collect(with_stripe(alice), yesterday(), "1")
+    params = connection.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"}) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [SYNC_LOCK_ID])  # the other sync, still at work
+
+        report = stripe_usage_sync(day=yesterday())
+
+    assert report.skipped_locked and "another sync is running" in str(report)
+    assert stripe_sandbox.meter_events_for() == []
