@@ -92,7 +92,7 @@ def test_a_member_whose_owner_has_no_card_is_told_so(client_for, make_owner, mak
     body = client_for(member).get("/api/instance").json()
     assert body["state"] == "waiting_for_card" and "account owner" in body["explanation"]
     page = client_for(member).get("/dashboard/").content.decode()
-    assert "Add a payment method" not in page
+    assert ">Add a card</button>" not in page
 
 
 def test_the_api_only_answers_get(client_for, make_owner):
