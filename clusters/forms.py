@@ -3,6 +3,7 @@
 import re
 
 from django import forms
+from django.core.validators import URLValidator
 
 from .kubeconfigs import KUBECONFIG_MAX_BYTES, KubeconfigInvalid, kubeconfig_parse
 from .models import HopsworksCluster
@@ -22,6 +23,7 @@ class ClusterForm(forms.Form):
 
     name = forms.CharField(max_length=100)
     api_url = forms.URLField(label="Hopsworks API URL", max_length=500, assume_scheme="https",
+                             validators=[URLValidator(schemes=["http", "https"])],  # not ftp://
                              help_text="The cluster's address, e.g. https://eu1.cloud.hopsworks.ai")
     api_key = forms.CharField(label="API key", required=False, strip=True, max_length=1000,
                               widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}))
