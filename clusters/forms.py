@@ -87,9 +87,12 @@ class ClusterForm(forms.Form):
                 f"The file is {_size(upload.size)}; a kubeconfig is at most {_size(KUBECONFIG_MAX_BYTES)}. Is this the right file?"
             )
         try:
-            return upload.read().decode("utf-8")
+            text = upload.read().decode("utf-8")
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not text (UTF-8): upload the kubeconfig YAML.") from None
+        if not text.strip():  # an uploaded file of blanks is a mistake, not "keep the stored one"
+            raise forms.ValidationError("The kubeconfig is empty.")
+        return text
 
     def clean(self):
         cleaned = super().clean()

@@ -7,6 +7,12 @@ import yaml
 from .encryption import secret_mask
 
 KUBECONFIG_MAX_BYTES = 256 * 1024
+# What makes the Kubernetes client run a program, call another service or read a file on this
+# server while loading the kubeconfig: refused even beside a usable credential.
+UNSAFE_KEYS = {
+    "users": ("exec", "auth-provider", "tokenFile", "client-certificate", "client-key"),
+    "clusters": ("certificate-authority",),
+}
 
 
 class KubeconfigInvalid(ValueError):
@@ -32,6 +38,16 @@ def _body(section, entry, key):
     return body
 
 
+def _refuse_unsafe(section, entry, body):
+    found = [key for key in UNSAFE_KEYS[section] if key in body]
+    if found:
+        raise KubeconfigInvalid(
+            f"The `{section}` entry {entry.get('name')!r} uses {', '.join(found)}: a kubeconfig here may not run "
+            "programs or read files on this server. Embed the credentials instead (token, "
+            "client-certificate-data/client-key-data, certificate-authority-data)."
+        )
+
+
 def _credential(user):
     """What authenticates to the API: a token, a client certificate, or basic auth."""
     if isinstance(user.get("token"), str) and user["token"].strip():
@@ -49,7 +65,8 @@ def kubeconfig_parse(text):
 
     Checked: it is YAML that parses to a mapping, has a current context that exists, whose cluster
     has an http(s) server URL, and whose user carries credentials that work from this server
-    (token, client certificate data, or username/password; file paths and exec plugins do not).
+    (token, client certificate data, or username/password; file paths and exec plugins do not, and
+    are refused even beside one: the client would read those files or run that program here).
     """
     if len(text.encode("utf-8", "replace")) > KUBECONFIG_MAX_BYTES:
         raise KubeconfigInvalid(
@@ -79,7 +96,9 @@ def kubeconfig_parse(text):
     cluster_entry = _named("clusters", config.get("clusters") or [], context.get("cluster"))
     if cluster_entry is None:
         raise KubeconfigInvalid(f"The context {current!r} names cluster {context.get('cluster')!r}, which is not defined.")
-    server = _body("clusters", cluster_entry, "cluster").get("server")
+    cluster = _body("clusters", cluster_entry, "cluster")
+    _refuse_unsafe("clusters", cluster_entry, cluster)
+    server = cluster.get("server")
     parsed = urlparse(server) if isinstance(server, str) else None
     if not parsed or parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise KubeconfigInvalid(f"The cluster {cluster_entry.get('name')!r} has no server URL (https://host:port).")
@@ -87,12 +106,14 @@ def kubeconfig_parse(text):
     user_entry = _named("users", config.get("users") or [], context.get("user"))
     if user_entry is None:
         raise KubeconfigInvalid(f"The context {current!r} names user {context.get('user')!r}, which is not defined.")
-    kind, _ = _credential(_body("users", user_entry, "user"))
+    user = _body("users", user_entry, "user")
+    kind, _ = _credential(user)
     if kind is None:
         raise KubeconfigInvalid(
             f"The user {user_entry.get('name')!r} has no credentials this server can use: "
             "a token, client-certificate-data with client-key-data, or username and password."
         )
+    _refuse_unsafe("users", user_entry, user)
     return config
 
 
