@@ -16,6 +16,7 @@ from conftest import wait_for
 from sandbox.serving import free_port
 
 from .fleet import Fleet
+from .stack import PostgresServer
 
 # `make test`: a few examples inside the suite's time budget; `make test-slow`: many more.
 hypothesis_settings.register_profile(
@@ -102,3 +103,24 @@ def own_redis(tmp_path):
     server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL of the test's own on a free port (the shared server is never restarted)."""
+    server = PostgresServer().init()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def production_static(django_db_blocker):
+    """`collectstatic` with the production storage (hashed, compressed, with a manifest), as the
+    Dockerfile does: what gunicorn needs to render pages with DEBUG off."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    storages = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    with override_settings(STORAGES=storages):
+        call_command("collectstatic", interactive=False, verbosity=0)
