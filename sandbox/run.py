@@ -1,6 +1,8 @@
 """Start every sandbox server on its fixed development port (used by `make run`).
 
-Each entry names a module with `create_app(**config)`; the ports match `.env.example`.
+Each entry names a module with `create_app(**config)`; the ports match `.env.example`. A test
+running the whole stack beside a developer's moves them with SANDBOX_PORT_<NAME> (AUTH0, STRIPE,
+HOPSWORKS, KUBERNETES, MAIL, SMTP) and SANDBOX_STRIPE_STATE_FILE (empty: keep nothing).
 """
 
 import importlib
@@ -54,7 +56,7 @@ SERVICES.append(("kubernetes", "sandbox.kubernetes.server", 8104, _kubernetes_co
 
 def _smtp_config():
     # SMTP on 8125 (EMAIL_URL=smtp://127.0.0.1:8125); the messages are readable on the HTTP port below.
-    return {"smtp_port": 8125}
+    return {"smtp_port": port_for("smtp", 8125)}
 
 
 SERVICES.append(("mail sink", "sandbox.smtp.server", 8126, _smtp_config))
@@ -66,10 +68,10 @@ def _stripe_config():
         "api_key": env("STRIPE_SECRET_KEY", "sk_test_dev_sandbox_key"),
         "webhook_url": f"http://127.0.0.1:{env('HM_PORT', '8000')}/api/webhooks/stripe",
         "webhook_secret": env("STRIPE_WEBHOOK_SECRET", "whsec_dev_sandbox_secret"),
-        "public_url": "http://127.0.0.1:8102",
+        "public_url": f"http://127.0.0.1:{port_for('stripe', 8102)}",
         # The app's database keeps Stripe ids across `make run`s: so does the sandbox.
-        "state_file": os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".data",
-                                   "stripe-sandbox.pickle"),
+        "state_file": env("SANDBOX_STRIPE_STATE_FILE", os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".data", "stripe-sandbox.pickle")),
     }
 
 
@@ -82,6 +84,7 @@ def main():
     for name, module, port, config in SERVICES:
         app = importlib.import_module(module).create_app(**config())
         APPS[name] = app
+        port = port_for(name, port)
         running.append(start_in_thread(app, port=port))
         print(f"sandbox {name}: http://127.0.0.1:{port}", flush=True)
     if not SERVICES:
@@ -97,6 +100,11 @@ def main():
 
 def env(name, default=""):
     return os.environ.get(name, default)
+
+
+def port_for(name, default):
+    """SANDBOX_PORT_<first word of the name> overrides a service's development port."""
+    return int(env(f"SANDBOX_PORT_{name.split()[0].upper()}", default))
 
 
 def load_dotenv():
