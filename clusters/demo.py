@@ -12,7 +12,7 @@ DEMO_CLUSTER = "demo-eu-1"
 def seed_demo():
     """Create or refresh the demo cluster (idempotent); its secrets come from the DEMO_* settings."""
     fields = {
-        "api_url": "http://127.0.0.1:8103", "max_users": 50, "region": "eu-demo",
+        "api_url": settings.DEMO_HOPSWORKS_URL, "max_users": 50, "region": "eu-demo",
         "status": HopsworksCluster.Status.ACTIVE, "owner_label_key": "owner",
     }
     secrets = {
