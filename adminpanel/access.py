@@ -8,6 +8,7 @@ that the path with a slash exists).
 
 from functools import wraps
 
+from django.core.exceptions import BadRequest
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from hopsmanaged.views import page_not_found
@@ -31,6 +32,9 @@ def admin_required(view):
     def gated(request, *args, **kwargs):
         if not is_panel_admin(request.user):
             return page_not_found(request, None)
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            # Searches and filters reach PostgreSQL, whose text cannot hold NUL: a 400, not a 500.
+            raise BadRequest("NUL character in the query string")
         return protected(request, *args, **kwargs)
 
     gated.admin_gate = True

@@ -121,3 +121,13 @@ def test_suspended_admin_sees_the_suspended_notice_not_the_panel(client_for, mak
 def test_admin_sees_the_panel_link_others_do_not(client_for, root, alice):
     assert "/admin47392/" in client_for(root).get(reverse("adminpanel:overview")).content.decode()
     assert 'href="/admin47392/"' not in client_for(alice).get("/").content.decode()
+
+
+@pytest.mark.parametrize("name", ["users", "audit_log", "usage", "billing", "clusters"])
+def test_a_nul_character_in_a_search_is_a_400_not_a_server_error(name, admin_client_for, url_kwargs):
+    response = admin_client_for.get(admin_url(name, url_kwargs), {"q": "alice\x00", "status": "x\x00"})
+    assert response.status_code == 400
+
+
+def test_a_nul_character_sent_by_a_stranger_still_gets_the_ordinary_404(client_for, alice):
+    assert_ordinary_404(client_for(alice).get(reverse("adminpanel:users"), {"q": "\x00"}))
