@@ -17,7 +17,7 @@ REDIS_DIR="$DATA/redis"
 # The postgres binaries refuse to run as root; they run as the `postgres` system user, which must
 # reach the data directory. A checkout under a private home falls back to /var/lib/hopsmanaged.
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
-as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_postgres() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 pg_data_dir() {
   local local_dir="$DATA/postgres"
