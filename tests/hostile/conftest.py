@@ -60,7 +60,7 @@ def world(alice, bob, charlie, root, stripe_sandbox):
     """Alice's account with an object behind every kind of id a URL takes."""
     from adminpanel.services import audit_record
     from billing.customers import stripe_customer_ensure
-    from billing.models import CreditLedgerEntry
+    from billing.models import CreditLedgerEntry, Meter, MeterEventSync
     from billing.services import credits_add
     from clusters.kubeconfigs import kubeconfig_build
     from clusters.models import HopsworksCluster, UserHopsworksAssignment
@@ -90,12 +90,16 @@ def world(alice, bob, charlie, root, stripe_sandbox):
     collect_request = audit_record(admin=root, action="usage.collect_now", target_type="cluster",
                                    target_id=cluster.pk, after={"slot": now.isoformat(),
                                                                 "clusters": [[cluster.pk, cluster.name]]})
+    sync = MeterEventSync.objects.create(owner=alice, day=today - timedelta(days=1), meter=Meter.values[0],
+                                         value=Decimal("12.5"), identifier=f"hostile-{alice.pk}", status="failed",
+                                         last_error="Stripe answered 500")
     alice.refresh_from_db()
     world = World(alice=alice, bob=bob, charlie=charlie, root=root, cluster=cluster, invite=invite, token=token,
                   run=run, collect_request=collect_request)
     world.path_args = {
         "provider_id": "auth0", "invite_id": invite.pk, "member_id": bob.pk, "token": token,
         "user_id": alice.pk, "cluster_id": cluster.pk, "run_id": run.pk, "request_id": collect_request.pk,
+        "sync_id": sync.pk,
     }
     return world
 

@@ -78,7 +78,7 @@ ADMIN_READS = ["", "audit/", "billing/", "clusters/", "clusters/<int:cluster_id>
                "usage/collect/<int:request_id>/", "usage/runs/<int:run_id>/", "users/", "users/<int:user_id>/"]
 ADMIN_FORMS = ["clusters/<int:cluster_id>/edit/", "clusters/new/", "prices/new/", "users/<int:user_id>/billing-mode/",
                "users/<int:user_id>/credits/", "users/<int:user_id>/move/"]
-ADMIN_ACTIONS = ["clusters/<int:cluster_id>/test/", "usage/collect/", "users/<int:user_id>/grant-admin/",
+ADMIN_ACTIONS = ["billing/syncs/<int:sync_id>/retry/", "clusters/<int:cluster_id>/test/", "usage/collect/", "users/<int:user_id>/grant-admin/",
                  "users/<int:user_id>/reactivate/", "users/<int:user_id>/retry-provisioning/",
                  "users/<int:user_id>/revoke-admin/", "users/<int:user_id>/suspend/"]
 for routes, posted in ((ADMIN_READS, 405), (ADMIN_FORMS, 400), (ADMIN_ACTIONS, 302)):
