@@ -50,9 +50,10 @@ def _finish(assignment, **changes):
     return bool(updated)
 
 
-def _find_existing(client, user):
-    """The Hopsworks user of this person: by email, or by their OAuth uuid (clientId.sub) when
-    the email changed at Auth0 since the account was made. None if there is none."""
+def hopsworks_user_find(client, user):
+    """The Hopsworks user item of this person: by email, or by their OAuth uuid (clientId.sub) when
+    the email changed at Auth0 since the account was made. None if there is none (provisioning
+    adopts it; the admin username re-sync reads it)."""
     found = client.user_find_by_email(user.email)
     if found:
         return found
@@ -65,7 +66,7 @@ def _find_existing(client, user):
 def _ensure_account(client, user, *, look_up_first):
     """The Hopsworks user item (with numeric id) for this user, created if absent."""
     if look_up_first:
-        found = _find_existing(client, user)
+        found = hopsworks_user_find(client, user)
         if found:
             logger.info("user %s: adopting existing Hopsworks user %s", user.pk, found.get("id"))
             return found
@@ -78,7 +79,7 @@ def _ensure_account(client, user, *, look_up_first):
         )
     except HopsworksRejected as exc:
         # A duplicate (an earlier attempt got through, its answer did not): adopt it if it is there.
-        found = _find_existing(client, user)
+        found = hopsworks_user_find(client, user)
         if found:
             logger.info("user %s: create refused (%s), adopting existing Hopsworks user", user.pk, exc.status)
             return found

@@ -7,13 +7,15 @@ so concurrent sign-ups never push a cluster over `max_users`.
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
 
+from .hopsworks_client import HopsworksClient
 from .models import HopsworksCluster, UserHopsworksAssignment
+from .provisioning import hopsworks_user_find
 
 logger = logging.getLogger(__name__)
 State = UserHopsworksAssignment.State
@@ -229,6 +231,33 @@ def provisioning_retry(*, user):
         _enqueue_provisioning(assignment)
     logger.info("provisioning retry requested for user %s", user.pk)
     return assignment
+
+
+def hopsworks_username_resync(*, user):
+    """Read the user's Hopsworks username again from their cluster (it was renamed there) and store
+    it; returns (old, new). AssignmentError when there is no cluster or no such Hopsworks user;
+    HopsworksError when Hopsworks cannot answer."""
+    assignment = UserHopsworksAssignment.objects.select_related("cluster", "user").filter(user_id=user.pk).first()
+    if assignment is None or assignment.cluster is None:
+        raise AssignmentError("This user has no cluster yet, so there is no Hopsworks account to read.")
+    user, cluster = assignment.user, assignment.cluster
+    found = hopsworks_user_find(HopsworksClient.for_cluster(cluster), user)
+    new = (found or {}).get("username") or ""
+    if not new:
+        raise AssignmentError(
+            f"Hopsworks on {cluster.name} has no user for {user.email} (neither by email nor by their "
+            "Auth0 subject): retry provisioning to create it."
+        )
+    with transaction.atomic():
+        old = User.objects.select_for_update().values_list("hopsworks_username", flat=True).get(pk=user.pk)
+        try:
+            with transaction.atomic():
+                # accounts owns the user row; this one field is clusters' to write (clusters → accounts).
+                User.objects.filter(pk=user.pk).update(hopsworks_username=new)
+        except IntegrityError:
+            raise AssignmentError(f"Hopsworks username {new!r} already belongs to another user here.") from None
+    logger.info("user %s: Hopsworks username re-read on cluster %s (%r -> %r)", user.pk, cluster.pk, old, new)
+    return old, new
 
 
 # ---------------------------------------------------------------- clusters
