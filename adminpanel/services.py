@@ -21,6 +21,7 @@ from billing.models import CreditLedgerEntry, MeterEventSync, Price
 from billing.services import CreditError
 from billing.tasks import sync_stripe_usage_daily
 from clusters import services as clusters_services
+from clusters.hopsworks_client import HopsworksError
 from clusters.models import UserHopsworksAssignment
 from clusters.services import AssignmentError
 from usage.slots import slot_start
@@ -129,6 +130,17 @@ def user_provisioning_retry(*, admin, user):
             admin=admin, action="user.provisioning_retry", target_type="user", target_id=user.pk,
             target_label=user.email, before=before, after=_assignment_snapshot(user),
         )
+
+
+def user_hopsworks_username_resync(*, admin, user):
+    """Read the user's Hopsworks username again from their cluster (renamed there) and store it."""
+    with transaction.atomic(), _refused_on(AssignmentError, HopsworksError):
+        old, new = clusters_services.hopsworks_username_resync(user=user)
+        audit_record(
+            admin=admin, action="user.hopsworks_username_resync", target_type="user", target_id=user.pk,
+            target_label=user.email, before={"hopsworks_username": old}, after={"hopsworks_username": new},
+        )
+    return old, new
 
 
 def user_cluster_move(*, admin, user, cluster):

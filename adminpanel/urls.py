@@ -13,6 +13,7 @@ urlpatterns = [
     path("users/<int:user_id>/suspend/", users.user_suspend, name="user_suspend"),
     path("users/<int:user_id>/reactivate/", users.user_reactivate, name="user_reactivate"),
     path("users/<int:user_id>/retry-provisioning/", users.user_retry_provisioning, name="user_retry_provisioning"),
+    path("users/<int:user_id>/resync-username/", users.user_resync_username, name="user_resync_username"),
     path("users/<int:user_id>/move/", users.user_move, name="user_move"),
     path("users/<int:user_id>/billing-mode/", users.user_billing_mode, name="user_billing_mode"),
     path("users/<int:user_id>/credits/", users.user_credits, name="user_credits"),

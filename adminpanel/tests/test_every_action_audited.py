@@ -27,6 +27,7 @@ ACTIONS = {
     "user_reactivate": ("user.reactivate", "suspended_alice", {}),
     "user_retry_provisioning": ("user.provisioning_retry", "failed_alice", {}),
     "user_move": ("user.cluster_move", "seated_alice", {"cluster": "other_cluster"}),
+    "user_resync_username": ("user.hopsworks_username_resync", "hopsworks_alice", {}),
     "user_billing_mode": ("user.billing_mode_change", "alice", {"billing_mode": "prepaid"}),
     "user_credits": ("user.credits_grant", "alice", {"amount": "5", "reason": "goodwill", "grant_key": "uuid"}),
     "price_add": ("price.add", None, {"resource": "cpu_hour", "unit_amount": "0.2", "effective_from": "tomorrow"}),
@@ -47,7 +48,7 @@ def test_the_table_covers_every_action_url():
 
 
 @pytest.fixture
-def world(alice, make_cluster, seat):
+def world(alice, make_cluster, seat, request):
     """The objects the actions act on, by the names used in ACTIONS."""
     from billing.models import MeterEventSync
 
@@ -68,6 +69,11 @@ def world(alice, make_cluster, seat):
             seat(alice, cluster, "failed", last_error="boom")
         if need == "seated_alice":
             seat(alice, cluster, "ready")
+        if need == "hopsworks_alice":  # seated on the Hopsworks sandbox, which knows her
+            sandbox = request.getfixturevalue("hopsworks_sandbox")
+            sandbox.store.user_create(email=alice.email, given_name="Alice", surname="Owner", subject=alice.auth0_sub,
+                                      client_id="any-client", max_num_projects=5)
+            seat(alice, request.getfixturevalue("hopsworks_cluster"), "ready")
         if need == "cluster":
             return {"cluster_id": cluster.pk}
         if need == "failed_sync":

@@ -11,14 +11,15 @@ from ..services import ActionRefused
 
 
 def confirm_action(request, *, title, question, button, back_url, run, done, danger=False, section="users"):
-    """Render the confirmation page (GET) or run `run()` and go back to `back_url` (POST)."""
+    """Render the confirmation page (GET) or run `run()` and go back to `back_url` (POST).
+    `done` is the success message, or a callable making it from what `run()` returned."""
     if request.method == "POST":
         try:
-            run()
+            result = run()
         except ActionRefused as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, done)
+            messages.success(request, done(result) if callable(done) else done)
         return redirect(back_url)
     return render(request, "adminpanel/confirm.html", {
         "title": title, "question": question, "button": button, "back_url": back_url, "danger": danger,

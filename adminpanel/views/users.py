@@ -42,14 +42,16 @@ def _user_back(user):
 
 def _one_click(*, title, button, question, done, run, danger=False):
     """A user action with a confirmation page (GET) that `run(admin, user)` does on POST.
-    `question` and `done` are formatted with the user's email."""
+    `question` and `done` are formatted with the user's email; a callable `done(user, result)`
+    makes the message from what `run` returned."""
 
     @admin_required
     def view(request, user_id):
         user = get_object_or_404(User, pk=user_id)
         return confirm_action(
             request, title=title, button=button, back_url=_user_back(user), danger=danger,
-            question=question.format(email=user.email), done=done.format(email=user.email),
+            question=question.format(email=user.email),
+            done=(lambda result: done(user, result)) if callable(done) else done.format(email=user.email),
             run=lambda: run(request.user, user),
         )
 
@@ -85,6 +87,21 @@ user_retry_provisioning = _one_click(
     question="The creation of {email}'s Hopsworks account is queued again.",
     done="Provisioning of {email} queued again.",
     run=lambda admin, user: services.user_provisioning_retry(admin=admin, user=user),
+)
+
+
+def _resynced(user, names):
+    old, new = names
+    if old == new:
+        return f"Hopsworks username of {user.email} is unchanged ({new})."
+    return f"Hopsworks username of {user.email}: {old or '(none)'} \u2192 {new}."
+
+
+user_resync_username = _one_click(
+    title="Re-sync Hopsworks username", button="Re-sync username",
+    question="{email}'s username is read again from their Hopsworks cluster (after a rename there) and stored here.",
+    done=_resynced,
+    run=lambda admin, user: services.user_hopsworks_username_resync(admin=admin, user=user),
 )
 
 

@@ -79,7 +79,8 @@ ADMIN_READS = ["", "audit/", "billing/", "clusters/", "clusters/<int:cluster_id>
 ADMIN_FORMS = ["clusters/<int:cluster_id>/edit/", "clusters/new/", "prices/new/", "users/<int:user_id>/billing-mode/",
                "users/<int:user_id>/credits/", "users/<int:user_id>/move/"]
 ADMIN_ACTIONS = ["billing/syncs/<int:sync_id>/retry/", "clusters/<int:cluster_id>/test/", "usage/collect/", "users/<int:user_id>/grant-admin/",
-                 "users/<int:user_id>/reactivate/", "users/<int:user_id>/retry-provisioning/",
+                 "users/<int:user_id>/reactivate/", "users/<int:user_id>/resync-username/",
+                 "users/<int:user_id>/retry-provisioning/",
                  "users/<int:user_id>/revoke-admin/", "users/<int:user_id>/suspend/"]
 for routes, posted in ((ADMIN_READS, 405), (ADMIN_FORMS, 400), (ADMIN_ACTIONS, 302)):
     TABLE.update({f"admin47392/{r}": dict(GET=(404, 404, 404, 404, 200), POST=(404, 404, 404, 404, posted)) for r in routes})
