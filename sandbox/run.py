@@ -3,6 +3,7 @@
 Each entry names a module with `create_app(**config)`; the ports match `.env.example`. A test
 running the whole stack beside a developer's moves them with SANDBOX_PORT_<NAME> (AUTH0, STRIPE,
 HOPSWORKS, KUBERNETES, MAIL, SMTP) and SANDBOX_STRIPE_STATE_FILE (empty: keep nothing).
+The Hopsworks and Kubernetes sandboxes keep their users and pods in `.data/` too (state_file below).
 """
 
 import importlib
@@ -17,6 +18,8 @@ from sandbox.serving import start_in_thread
 SERVICES = []
 # Each started app by name, so one sandbox can reach another in-process (Hopsworks → Kubernetes).
 APPS = {}
+# main() turns it on: only the runner keeps Hopsworks/Kubernetes state in files (a test's config does not).
+KEEP_STATE = False
 
 
 def _hopsworks_config():
@@ -26,7 +29,8 @@ def _hopsworks_config():
         if hook:
             hook(username, email)
 
-    return {"api_key": env("DEMO_HOPSWORKS_API_KEY", "sandbox-admin-key"), "on_user_created": user_created}
+    return {"api_key": env("DEMO_HOPSWORKS_API_KEY", "sandbox-admin-key"), "on_user_created": user_created,
+            "state_path": state_file("hopsworks", "hopsworks-sandbox.json")}
 
 
 SERVICES.append(("hopsworks", "sandbox.hopsworks.server", 8103, _hopsworks_config))
@@ -48,7 +52,8 @@ SERVICES.append(("auth0", "sandbox.oidc.server", 8101, _auth0_config))
 
 def _kubernetes_config():
     # A running clock: pods start, end and vary as wall time passes, slot by slot.
-    return {"token": env("DEMO_KUBERNETES_TOKEN", "sandbox-token"), "frozen": False}
+    return {"token": env("DEMO_KUBERNETES_TOKEN", "sandbox-token"), "frozen": False,
+            "state_path": state_file("kubernetes", "kubernetes-sandbox.json")}
 
 
 SERVICES.append(("kubernetes", "sandbox.kubernetes.server", 8104, _kubernetes_config))
@@ -79,7 +84,9 @@ SERVICES.append(("stripe", "sandbox.stripe.server", 8102, _stripe_config))
 
 
 def main():
+    global KEEP_STATE
     load_dotenv()
+    KEEP_STATE = True
     running = []
     for name, module, port, config in SERVICES:
         app = importlib.import_module(module).create_app(**config())
@@ -89,6 +96,7 @@ def main():
         print(f"sandbox {name}: http://127.0.0.1:{port}", flush=True)
     if not SERVICES:
         print("sandbox: no services registered", flush=True)
+    known_users_run_pods()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -100,6 +108,23 @@ def main():
 
 def env(name, default=""):
     return os.environ.get(name, default)
+
+
+def known_users_run_pods():
+    """At start: Hopsworks users kept from an earlier run whose pods were not kept start them again."""
+    if "hopsworks" in APPS and "kubernetes" in APPS:
+        APPS["kubernetes"].hopsworks_users_ensure(APPS["hopsworks"].hopsworks.usernames_created())
+
+
+def state_file(name, filename):
+    """`.data/<filename>` for `make run`, or SANDBOX_<NAME>_STATE_FILE (empty: keep nothing). A stack
+    on moved ports (a test beside `make run`) keeps nothing unless told, never the developer's file."""
+    variable = f"SANDBOX_{name.upper()}_STATE_FILE"
+    if not KEEP_STATE:
+        return None
+    if variable in os.environ or f"SANDBOX_PORT_{name.upper()}" in os.environ:
+        return env(variable) or None
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".data", filename)
 
 
 def port_for(name, default):

@@ -7,6 +7,7 @@ with `filter_by` and cannot sort by id; `/admin/projects?expand=creator` carries
 `namespace`; createas / add-to-projects answer 200 with an empty body; errors are
 `{"errorCode", "usrMsg", "errorMsg"}`. Each created user gets a default project, and
 `on_user_created(username, email)` is called (the Kubernetes sandbox starts that user's pods).
+With `state_path` (only `make run` sets it), users and projects survive a restart (store.save).
 
 Failure switches (500s, slow answers, "did it but lost the answer") are set in-process through
 `app.hopsworks.fail(...)` or from outside through `/_sandbox/...` (see control.py).
@@ -31,8 +32,9 @@ def _switch_error(status):
 
 
 def create_app(*, api_key="sandbox-admin-key", api_keys=None, on_user_created=None,
-               default_projects=True, version="4.6.0"):
-    """The sandbox as a Flask app; `app.hopsworks` is its HopsworksStore (state, switches)."""
+               default_projects=True, version="4.6.0", state_path=None):
+    """The sandbox as a Flask app; `app.hopsworks` is its HopsworksStore (state, switches).
+    state_path: a JSON file keeping users and projects across restarts (`make run`); None: memory only."""
     app = Flask(__name__)
     keys = list(api_keys) if api_keys else [api_key]
 
@@ -44,7 +46,8 @@ def create_app(*, api_key="sandbox-admin-key", api_keys=None, on_user_created=No
         except Exception:  # the sandbox keeps serving even if the wiring to another sandbox breaks
             logger.exception("on_user_created hook failed for %s", username)
 
-    app.hopsworks = HopsworksStore(api_keys=keys, on_user_created=hook, default_projects=default_projects, version=version)
+    app.hopsworks = HopsworksStore(api_keys=keys, on_user_created=hook, default_projects=default_projects, version=version,
+                                   state_path=state_path)
     app.register_blueprint(control)
     _guard(app)
     app.register_blueprint(api)
@@ -79,6 +82,13 @@ def _guard(app):
         if g.rule and g.rule.status and not g.rule.commit:
             return _switch_error(g.rule.status)
         return None
+
+    @app.after_request
+    def keep(response):
+        # Routes change users and projects in place (status, role, members): save after any write.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            current_app.hopsworks.save()
+        return response
 
     @app.after_request
     def after(response):

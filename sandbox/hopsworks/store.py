@@ -1,10 +1,13 @@
 """The Hopsworks sandbox's state: users, projects, the request log and the failure switches."""
 
+import json
 import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+
+from sandbox.state_file import json_read, json_write
 
 FIRST_USER_ID = 10000
 FIRST_PROJECT_ID = 100
@@ -47,15 +50,24 @@ class FailureRule:
 
 
 class HopsworksStore:
-    def __init__(self, *, api_keys, on_user_created=None, default_projects=True, version="4.6.0"):
+    def __init__(self, *, api_keys, on_user_created=None, default_projects=True, version="4.6.0", state_path=None):
         self.lock = threading.RLock()
         self.api_keys = list(api_keys)
         self.on_user_created = on_user_created
         self.default_projects = default_projects
         self.version = version
-        self.reset()
+        self.state_path = state_path
+        self._saved = None  # the JSON last written: a request that changed nothing writes nothing
+        self._clear()
+        if state_path:
+            self._load(state_path)
 
     def reset(self):
+        with self.lock:
+            self._clear()
+            self.save()
+
+    def _clear(self):
         with self.lock:
             self.users = {}
             self.projects = {}
@@ -98,6 +110,7 @@ class HopsworksStore:
             user = self._add_user(**fields)
             if self.default_projects:
                 self.project_create(owner=user, name=default_project_name(user["username"]))
+            self.save()
         if self.on_user_created:
             self.on_user_created(user["username"], user["email"])
         return user
@@ -125,7 +138,39 @@ class HopsworksStore:
             }
             self.projects[project["id"]] = project
             self.next_project_id += 1
+            self.save()
             return project
+
+    # ---------------------------------------------------------------- kept across restarts (make run)
+
+    def save(self):
+        """With a state_path: write users, projects and the id counters (what Hopsworks' database
+        keeps) atomically, when they changed. The request log and the switches are not kept."""
+        if not self.state_path:
+            return
+        with self.lock:
+            text = json.dumps({
+                "users": list(self.users.values()),
+                "projects": [{**p, "members": [[k, v] for k, v in p["members"].items()]} for p in self.projects.values()],
+                "next_user_id": self.next_user_id, "next_project_id": self.next_project_id,
+            })
+            if text != self._saved:
+                json_write(self.state_path, text)
+                self._saved = text
+
+    def _load(self, path):
+        data = json_read(path)
+        if data is None:
+            return
+        with self.lock:
+            self.users = {u["id"]: u for u in data["users"]}
+            self.projects = {p["id"]: {**p, "members": dict(map(tuple, p["members"]))} for p in data["projects"]}
+            self.next_user_id, self.next_project_id = data["next_user_id"], data["next_project_id"]
+
+    def usernames_created(self):
+        """[(username, email)] of every user created in this Hopsworks (all but the built-in admin)."""
+        with self.lock:
+            return [(u["username"], u["email"]) for u in self.users.values() if u["email"] != ADMIN_EMAIL]
 
     # ---------------------------------------------------------------- request log and switches
 

@@ -69,6 +69,8 @@ class SimulatedCluster:
         self.clock = Clock(start=start, frozen=frozen)
         self.continue_ttl = timedelta(seconds=continue_ttl_seconds)
         self.first_slot = self.high_slot = slot_of(self.clock.now())
+        self.down = []  # [(first, last)] slots while the sandbox was stopped (kept state): nothing ran
+        self.on_change = lambda: None  # called (lock held) when pods or the clock change, or a new slot is reached
         self.templates = []
         self.version = 0
         self.project_ids = itertools.count(101)
@@ -86,23 +88,28 @@ class SimulatedCluster:
     def now(self):
         with self.lock:
             moment = self.clock.now()
-            self.high_slot = max(self.high_slot, slot_of(moment))
+            if slot_of(moment) > self.high_slot:
+                self.high_slot = slot_of(moment)
+                self.on_change()
             return moment
 
     def clock_advance(self, seconds):
         with self.lock:
             self.clock.advance(seconds)
+            self.on_change()
             return self.now()
 
     def clock_set(self, moment):
         with self.lock:
             self.clock.set(moment)
+            self.on_change()
             return self.now()
 
     def _add(self, templates):
         with self.lock:
             self.templates.extend(templates)
             self.version += 1
+            self.on_change()
 
     def _add_system_pods(self):
         """Pods without the owner label (they must never be billed)."""
@@ -150,6 +157,7 @@ class SimulatedCluster:
                 if template.namespace == namespace and template.name == name and template.last_slot is None:
                     template.last_slot = slot_of(self.now())
                     self.version += 1
+                    self.on_change()
                     return True
         return False
 
@@ -359,13 +367,16 @@ class SimulatedCluster:
     # ------------------------------------------------------------------ the ledger
 
     def ledger(self, *, since=None, until=None):
-        """What ran per (owner, namespace, slot) for every slot the clock has reached, in Decimal hours."""
+        """What ran per (owner, namespace, slot) for every slot the clock has reached while the sandbox
+        was running (not the slots it was stopped in between two `make run`s), in Decimal hours."""
         self.now()
         first = max(self.first_slot, slot_of(since)) if since else self.first_slot
         last = min(self.high_slot, slot_of(until)) if until else self.high_slot
         entries = []
         with self.lock:
             for slot in range(first, last + 1):
+                if any(start <= slot <= end for start, end in self.down):
+                    continue
                 totals = {}
                 for record in self._records(slot):
                     if record.phase != "Running" or not record.template.owner:

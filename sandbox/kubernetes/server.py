@@ -27,6 +27,7 @@ from flask import Flask, jsonify, request
 from .cluster import ApiError, SimulatedCluster
 from .kubeconfig import kubeconfig_for  # noqa: F401  (re-exported for tests and the bench)
 from .objects import status_object
+from .persistence import keep_state
 
 VERSION = {
     "major": "1", "minor": "31", "gitVersion": "v1.31.4-sandbox", "gitCommit": "sandbox",
@@ -42,11 +43,15 @@ METRICS_GROUP = {
 
 def create_app(**config):
     """config: token (default `sandbox-token`), seed, owner_label_key, start (datetime), frozen,
-    continue_ttl_seconds, system_pods."""
+    continue_ttl_seconds, system_pods, state_path (a JSON file keeping the workload and the clock
+    across restarts, `make run` only; a saved seed and clock win over the config)."""
     token = config.pop("token", "sandbox-token")
+    state_path = config.pop("state_path", None)
     app = Flask(__name__)
     app.json.sort_keys = False  # large lists: keep serialisation cheap, like the API server's
     app.sandbox = cluster = SimulatedCluster(**config)
+    if state_path:
+        keep_state(cluster, state_path)
 
     @app.errorhandler(ApiError)
     def api_error(exc):
@@ -114,7 +119,17 @@ def create_app(**config):
         their default project (the Hopsworks sandbox names it `<username>_demo`)."""
         cluster.workload_add(username, projects=[f"{username}_demo"], pods=2, jobs=1, gpu_pods=1)
 
+    def hopsworks_users_ensure(users):
+        """sandbox/run.py at start: each known Hopsworks user [(username, email)] runs pods, also when
+        this sandbox's state was lost or is new; a user who already has pods (or had) is left alone."""
+        with cluster.lock:
+            owners = {t.owner for t in cluster.templates}
+        for username, email in users:
+            if username not in owners:
+                on_hopsworks_user_created(username, email)
+
     app.on_hopsworks_user_created = on_hopsworks_user_created
+    app.hopsworks_users_ensure = hopsworks_users_ensure
     register_control(app, cluster)
     return app
 
