@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
 
 from accounts.models import User
 from billing.models import Price
@@ -11,7 +10,8 @@ from clusters.models import HopsworksCluster
 
 
 class PriceForm(forms.Form):
-    """A new price for a resource from a future date on; today's and past prices stay as they are."""
+    """A new price for a resource from a future date on; today's and past prices stay as they are
+    (billing.services.price_add enforces that, and one price per resource and day)."""
 
     resource = forms.ChoiceField(choices=Price.Resource.choices)
     unit_amount = forms.DecimalField(
@@ -21,19 +21,6 @@ class PriceForm(forms.Form):
         label="Takes effect on", widget=forms.DateInput(attrs={"type": "date"}),
         help_text="The first day (UTC) the price applies; must be after today so no collected usage is repriced.",
     )
-
-    def clean_effective_from(self):
-        day = self.cleaned_data["effective_from"]
-        if day <= timezone.now().date():
-            raise forms.ValidationError("Choose a day after today: prices already in effect cannot change.")
-        return day
-
-    def clean(self):
-        cleaned = super().clean()
-        resource, day = cleaned.get("resource"), cleaned.get("effective_from")
-        if resource and day and Price.objects.filter(resource=resource, effective_from=day).exists():
-            self.add_error("effective_from", "A price for this resource already starts on that day.")
-        return cleaned
 
 
 class MoveForm(forms.Form):

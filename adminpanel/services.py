@@ -10,15 +10,15 @@ from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import User
 from billing import services as billing_services
 from billing.meter_sync import STRIPE_BACKDATE_DAYS
-from billing.models import CreditLedgerEntry, MeterEventSync, Price
-from billing.services import CreditError
+from billing.models import CreditLedgerEntry, MeterEventSync
+from billing.services import CreditError, PriceError
 from billing.tasks import sync_stripe_usage_daily
 from clusters import services as clusters_services
 from clusters.hopsworks_client import HopsworksError
@@ -33,7 +33,12 @@ from .selectors.usage import collectable_clusters
 
 
 class ActionRefused(Exception):
-    """An action the panel will not do (e.g. an admin suspending themselves); the message says why."""
+    """An action the panel will not do (e.g. an admin suspending themselves); the message says why,
+    `field` (if any) is the form field it belongs beside."""
+
+    def __init__(self, message, *, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 def audit_record(*, admin, action, target_type, target_id="", target_label="", before=None, after=None):
@@ -91,13 +96,9 @@ def user_reactivate(*, admin, user):
 
 
 def price_add(*, admin, resource, unit_amount, effective_from):
-    """Schedule a new price for `resource` from `effective_from` (a future day) on."""
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                price = Price.objects.create(resource=resource, unit_amount=unit_amount, effective_from=effective_from)
-        except IntegrityError:
-            raise ActionRefused("A price for this resource already starts on that day.") from None
+    """Schedule a new price for `resource` from `effective_from` (a future day) on, through billing."""
+    with transaction.atomic(), _refused_on(PriceError):
+        price = billing_services.price_add(resource=resource, unit_amount=unit_amount, effective_from=effective_from)
         audit_record(
             admin=admin, action="price.add", target_type="price", target_id=price.pk, target_label=str(price),
             after={"resource": resource, "unit_amount": unit_amount, "effective_from": effective_from},
@@ -111,7 +112,7 @@ def _refused_on(*errors):
     try:
         yield
     except errors as exc:
-        raise ActionRefused(str(exc)) from exc
+        raise ActionRefused(str(exc), field=getattr(exc, "field", None)) from exc
 
 
 def _assignment_snapshot(user):

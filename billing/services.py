@@ -1,4 +1,4 @@
-"""Billing writes that other apps call: recording collected usage, prepaid credits.
+"""Billing writes that other apps call: recording collected usage, prepaid credits, prices.
 
 Stripe-facing writes live beside this module: `customers.py` (customer, subscription, Checkout),
 `meter_sync.py` (the daily meter events), `webhooks.py` (Stripe events).
@@ -9,11 +9,11 @@ from collections import defaultdict
 from decimal import ROUND_UP, Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from .models import BillingAccount, CreditLedgerEntry
+from .models import BillingAccount, CreditLedgerEntry, Price
 from .pricing import ZERO, PriceTable
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,14 @@ HOURS = Decimal("0.000001")
 
 class CreditError(ValueError):
     """A credit movement that cannot be made (e.g. a non-positive top-up)."""
+
+
+class PriceError(ValueError):
+    """A price that cannot be added; `field` names the input the message is about."""
+
+    def __init__(self, message, *, field="effective_from"):
+        super().__init__(message)
+        self.field = field
 
 
 def usage_slot_record(*, collection_run_id, rows):
@@ -186,3 +194,22 @@ def billing_mode_set(*, owner, mode):
     owner.billing_mode = mode
     logger.info("user %s billing mode is now %s", owner.pk, mode)
     return owner
+
+
+def price_add(*, resource, unit_amount, effective_from):
+    """Schedule `unit_amount` USD per unit of `resource` from `effective_from` on. Only future days
+    (UTC): prices in effect today or before are never changed, so no collected usage is repriced."""
+    if resource not in Price.Resource.values:
+        raise PriceError(f"Unknown resource {resource!r}.", field="resource")
+    unit_amount = Decimal(unit_amount)
+    if not unit_amount.is_finite() or unit_amount < 0:
+        raise PriceError("A price must be a number greater than or equal to 0.", field="unit_amount")
+    if effective_from <= timezone.now().date():
+        raise PriceError("Choose a day after today: prices already in effect cannot change.")
+    try:
+        with transaction.atomic():
+            price = Price.objects.create(resource=resource, unit_amount=unit_amount, effective_from=effective_from)
+    except IntegrityError:
+        raise PriceError("A price for this resource already starts on that day.") from None
+    logger.info("price %s added: %s from %s", price.pk, resource, effective_from)
+    return price

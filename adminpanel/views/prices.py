@@ -21,7 +21,7 @@ def price_add(request):
         try:
             price = services.price_add(admin=request.user, **form.cleaned_data)
         except services.ActionRefused as exc:
-            form.add_error("effective_from", str(exc))
+            form.add_error(exc.field or "effective_from", str(exc))
         else:
             messages.success(request, f"Added: {price}.")
             return redirect("adminpanel:prices")
