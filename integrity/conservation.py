@@ -10,7 +10,9 @@ Four records are kept by four different parties and set side by side for a perio
   with the postpaid part that prepaid credits did not cover;
 - **charged** — the Stripe sandbox's meter events (`GET <Stripe>/_sandbox/meter_events`; per
   customer, meter and UTC day the last event received counts, as it does for a meter with a
-  one-day window) and the prepaid ledger's usage debits, dated by their collection run's slot.
+  one-day window) that an invoice can include — stamped at or after the customer's subscription
+  started; earlier ones fall in no billing period — and the prepaid ledger's usage debits, dated
+  by their collection run's slot.
 
 Checks, per owner and day: CPU, GPU and memory hours ran = usage_daily; CPU and GPU hours
 usage_daily = billing; billing's postpaid hours = Stripe's; and, in USD at the day's prices, the
@@ -60,7 +62,8 @@ class OwnerDay:
     ran: dict = _quantities("cpu", "gpu", "memory")
     counted: dict = _quantities("cpu", "gpu", "memory")
     billed: dict = _quantities("cpu", "gpu", "postpaid_cpu", "postpaid_gpu")
-    stripe: dict = _quantities("cpu", "gpu")
+    stripe: dict = _quantities("cpu", "gpu")  # meter events an invoice can include
+    stripe_early: dict = _quantities("cpu", "gpu")  # stamped before the subscription started
     credits: Decimal = ZERO  # USD debited from prepaid credits for this day's slots
     cost_ran: Decimal = ZERO
     cost_stripe: Decimal = ZERO
@@ -90,8 +93,10 @@ CHECKS = [
     ("memory GiB-hours: ran = usage_daily", lambda r: r.ran["memory"], lambda r: r.counted["memory"]),
     ("CPU hours: usage_daily = billing", lambda r: r.counted["cpu"], lambda r: r.billed["cpu"]),
     ("GPU hours: usage_daily = billing", lambda r: r.counted["gpu"], lambda r: r.billed["gpu"]),
-    ("CPU hours: billing postpaid = Stripe meter events", lambda r: r.billed["postpaid_cpu"], lambda r: r.stripe["cpu"]),
-    ("GPU hours: billing postpaid = Stripe meter events", lambda r: r.billed["postpaid_gpu"], lambda r: r.stripe["gpu"]),
+    ("CPU hours: billing postpaid = Stripe meter events in a billing period",
+     lambda r: r.billed["postpaid_cpu"], lambda r: r.stripe["cpu"]),
+    ("GPU hours: billing postpaid = Stripe meter events in a billing period",
+     lambda r: r.billed["postpaid_gpu"], lambda r: r.stripe["gpu"]),
     ("USD: cost of what ran = credits debited + Stripe", lambda r: r.cost_ran, lambda r: r.credits + r.cost_stripe),
 ]
 
@@ -145,6 +150,11 @@ class ConservationReport:
         if self.differences:
             lines.append(f"DIFFERENCES: {len(self.differences)}")
             lines.extend(f"  {difference}" for difference in self.differences)
+            lines.extend(
+                f"  {row.owner} {row.day}: Stripe holds {row.stripe_early['cpu']:.6f} CPU h and"
+                f" {row.stripe_early['gpu']:.6f} GPU h stamped before the subscription started: never invoiced"
+                for row in self.rows if any(row.stripe_early.values())
+            )
         else:
             lines.append(f"differences: 0 (largest rounding residue {self.residue:.6f})")
         return "\n".join(lines)
@@ -195,15 +205,22 @@ def ledger_entries(*, start, end):
 
 
 def stripe_meter_values(*, stripe_url=None):
-    """{(customer, meter, day): value}: the last event per customer, meter and UTC day (day window)."""
+    """{(customer, meter, day): (value, invoiceable)}: the last event per customer, meter and UTC
+    day (a one-day window), and whether its timestamp falls after the customer's subscription began."""
     base = (stripe_url or settings.STRIPE_API_BASE).rstrip("/")
+    started = {}
+    for subscription in _get_json(f"{base}/_sandbox/objects/subscription"):
+        customer, start = subscription["customer"], int(subscription["start_date"])
+        started[customer] = min(start, started.get(customer, start))
     last = {}
     for event in _get_json(f"{base}/_sandbox/meter_events"):  # in the order Stripe received them
         meter = METER_OF_EVENT.get(event["event_name"])
         if meter is None:
             continue
-        day = datetime.fromtimestamp(int(event["timestamp"]), tz=dt_timezone.utc).date()
-        last[(event["customer"], meter, day)] = Decimal(str(event["value"]))
+        timestamp = int(event["timestamp"])
+        day = datetime.fromtimestamp(timestamp, tz=dt_timezone.utc).date()
+        invoiceable = event["customer"] in started and timestamp >= started[event["customer"]]
+        last[(event["customer"], meter, day)] = (Decimal(str(event["value"])), invoiceable)
     return last
 
 
@@ -259,10 +276,10 @@ def conservation_report(*, start, end, stripe_url=None, tolerance=TOLERANCE):
 
     customers = {u.stripe_customer_id: u.pk for u in users.values() if u.stripe_customer_id}
     meter_values = stripe_meter_values(stripe_url=stripe_url)
-    for (customer, meter, day), value in meter_values.items():
+    for (customer, meter, day), (value, invoiceable) in meter_values.items():
         if first_day <= day <= last_day:
-            owner = customers.get(customer, f"Stripe customer {customer} (no user)")
-            rows.get(owner, day).stripe["cpu" if meter == Meter.CPU_HOURS else "gpu"] += value
+            row = rows.get(customers.get(customer, f"Stripe customer {customer} (no user)"), day)
+            (row.stripe if invoiceable else row.stripe_early)["cpu" if meter == Meter.CPU_HOURS else "gpu"] += value
 
     runs = dict(CollectionRun.objects.filter(slot_start__gte=start, slot_start__lt=end).values_list("pk", "slot_start"))
     debits = list(CreditLedgerEntry.objects.filter(reason=CreditLedgerEntry.Reason.USAGE,

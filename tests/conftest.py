@@ -20,7 +20,7 @@ from .stack import PostgresServer
 
 # `make test`: a few examples inside the suite's time budget; `make test-slow`: many more.
 hypothesis_settings.register_profile(
-    "default", max_examples=4, deadline=None, derandomize=False, print_blob=True,
+    "default", max_examples=3, deadline=None, derandomize=False, print_blob=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 hypothesis_settings.register_profile(
@@ -57,7 +57,7 @@ def fleet_factory(prices, stripe_sandbox, kubernetes_sandbox_factory, make_user)
     """fleet(start) → a Fleet whose sandboxes' clocks start at `start` (a slot boundary)."""
 
     def make(start):
-        return Fleet(kube_factory=kubernetes_sandbox_factory, make_user=make_user, start=start)
+        return Fleet(kube_factory=kubernetes_sandbox_factory, make_user=make_user, stripe=stripe_sandbox, start=start)
 
     return make
 

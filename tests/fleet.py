@@ -6,6 +6,8 @@ collect a slot (`usage_collect`, as the beat's task does), sync a day (`stripe_u
 daily task does). Sandboxes are driven in-process; the app reaches them only over HTTP.
 """
 
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -23,9 +25,10 @@ INTO_SLOT = timedelta(minutes=1)  # collections read the cluster one minute into
 
 
 class Fleet:
-    def __init__(self, *, kube_factory, make_user, start):
+    def __init__(self, *, kube_factory, make_user, stripe, start):
         self.kube_factory = kube_factory
         self.make_user = make_user
+        self.stripe = stripe
         self.start = start
         self.kubes = {}
         self.users = {}
@@ -43,9 +46,12 @@ class Fleet:
         self.kubes[name] = kube
         return kube
 
-    def owner_add(self, username, *, credits=None):
+    def owner_add(self, username, *, credits=None, signed_up=None):
+        """An owner with a Stripe customer and subscription, created at `signed_up` (default: the
+        day before the fleet starts), and optionally prepaid credits."""
         user = self.make_user(f"{username}@example.com", name=username.title(), hopsworks_username=username)
-        user = stripe_customer_ensure(owner=user)
+        with self.stripe_clock_at(signed_up or self.start - timedelta(days=1)):  # the Stripe subscription starts then
+            user = stripe_customer_ensure(owner=user)
         if credits:
             credits_add(owner=user, amount=Decimal(credits), reason="grant", reference=f"fleet-{username}")
         self.users[username] = user
@@ -56,6 +62,17 @@ class Fleet:
                               hopsworks_username=username)
         self.users[username] = user
         return user
+
+    @contextmanager
+    def stripe_clock_at(self, moment):
+        """The Stripe sandbox's clock at `moment` (objects it creates are stamped then)."""
+        state = self.stripe.state
+        previous = state.clock_offset
+        state.clock_offset = moment.timestamp() - time.time()
+        try:
+            yield
+        finally:
+            state.clock_offset = previous
 
     # ------------------------------------------------------------------ what runs
 

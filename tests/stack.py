@@ -74,6 +74,52 @@ def http_wait(url, *, alive=lambda: True, log=lambda: "", timeout=60):
     wait_for(answers, timeout=timeout, interval=0.3, message=f"{url} to answer")
 
 
+SANDBOX_PORTS = ("auth0", "stripe", "hopsworks", "kubernetes", "mail", "smtp")
+
+
+class FullStack:
+    """What `make run` starts — the sandbox runner, gunicorn, a Celery worker and beat — on free
+    ports, against the test database, with tasks on the Celery queue of `celery` (CeleryProcesses)."""
+
+    def __init__(self, folder, celery_processes):
+        self.web_port = free_port()
+        self.ports = {name: free_port() for name in SANDBOX_PORTS}
+        self.web = f"http://127.0.0.1:{self.web_port}"
+        self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        self.celery = celery_processes(**self.environment())
+        self.env = self.celery.env
+        self.processes = Processes(folder)
+
+    def environment(self):
+        return {
+            "HM_PORT": self.web_port, "AUTH0_ISSUER_BASE_URL": self.urls["auth0"], "AUTH0_BASE_URL": self.web,
+            "CSRF_TRUSTED_ORIGINS": self.web, "STRIPE_API_BASE": self.urls["stripe"],
+            "DEMO_HOPSWORKS_URL": self.urls["hopsworks"], "DEMO_KUBERNETES_URL": self.urls["kubernetes"],
+            "EMAIL_URL": f"smtp://127.0.0.1:{self.ports['smtp']}", "SANDBOX_STRIPE_STATE_FILE": "",
+            **{f"SANDBOX_PORT_{name.upper()}": port for name, port in self.ports.items()},
+        }
+
+    def start(self):
+        self.processes.start("sandbox", [sys.executable, "-m", "sandbox.run"], env=self.env)
+        self.celery.start_worker(concurrency=2)
+        self.celery.start_beat()
+        gunicorn(self.processes, port=self.web_port, env=self.env)
+        for name in ("auth0", "stripe", "hopsworks", "kubernetes"):
+            http_wait(self.urls[name] + "/_sandbox/state", alive=lambda: self.processes.alive("sandbox"),
+                      log=lambda: self.processes.log("sandbox"))
+        return self
+
+    def sandbox_json(self, service, path, body=None):
+        url = self.urls[service] + path
+        response = requests.post(url, json=body, timeout=30) if body is not None else requests.get(url, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self):
+        self.processes.stop()
+        self.celery.stop()
+
+
 class PostgresServer:
     """A PostgreSQL of the test's own on a free port (trust auth on loopback), restartable."""
 

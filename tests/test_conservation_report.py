@@ -45,7 +45,7 @@ def test_every_slot_collected_once_and_the_day_synced_leaves_zero_difference(fle
     report = fleet.report(fleet.start, fleet.start + SLOTS * SLOT)
     print(report)
 
-    assert report.zero, report
+    assert report.zero, str(report)
     assert [row.owner for row in report.rows] == ["alice@example.com", "charlie@example.com"]
     alice = report.rows[0]
     assert alice.ran["cpu"] > 0 and alice.ran["gpu"] == Decimal("0.25") * SLOTS

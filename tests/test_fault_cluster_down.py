@@ -56,5 +56,5 @@ def test_a_cluster_api_down_for_some_slots_is_recollected_once_back_and_conserva
     assert us.sandbox.calls == {"pods": SLOTS, "metrics": SLOTS}
     report = fleet.report(fleet.start, fleet.start + SLOTS * SLOT)
     print(report)
-    assert report.zero, report
+    assert report.zero, str(report)
     assert report.totals().ran["cpu"] > 0

@@ -60,5 +60,5 @@ def test_two_beats_firing_the_same_slot_count_each_cluster_once_per_slot(fleet_f
     report = fleet.report(slots[0], slots[-1] + SLOT)
     print(f"beats fired {fired} times for {len(slots)} slot(s); runs {dict(per_key)}")
     print(report)
-    assert report.zero, report
+    assert report.zero, str(report)
     assert report.totals().counted["gpu"] == Decimal("0.75") * len(slots)  # 3 GPUs × 0.25 h per slot

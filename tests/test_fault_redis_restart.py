@@ -30,7 +30,8 @@ def test_redis_restarted_between_slots_loses_no_slot_and_counts_none_twice(
     fleet.workload_start("us-1", "charlie", projects=2, pods=2, jobs=2, gpu_pods=1)
     celery = celery_processes(REDIS_URL=own_redis.url)
     celery.start_worker(concurrency=2)
-    beat = Celery("beat-side", broker=own_redis.url)  # what the beat sends, on this Redis
+    # What the beat sends, on this Redis (not the current app: later tests send through the real one).
+    beat = Celery("beat-side", broker=own_redis.url, set_as_current=False)
 
     def fire(slot):
         beat.send_task("usage.tasks.collect_usage_all", args=[slot.isoformat()], queue=celery.queue)
@@ -48,6 +49,7 @@ def test_redis_restarted_between_slots_loses_no_slot_and_counts_none_twice(
             own_redis.restart()  # everything in Redis is gone; nothing was waiting in it
             fire(slot)  # the same slot fired again after the restart (a late beat)
     celery.stop("worker")
+    beat.close()
 
     log = celery.log("worker")
     assert "Connection to broker lost" in log, log[-2000:]  # the restart really cut the worker off
@@ -56,5 +58,5 @@ def test_redis_restarted_between_slots_loses_no_slot_and_counts_none_twice(
     fleet.sync(fleet.start.date())
     report = fleet.report(fleet.start, fleet.start + SLOTS * SLOT)
     print(report)
-    assert report.zero, report
+    assert report.zero, str(report)
     assert report.totals().credits > 0

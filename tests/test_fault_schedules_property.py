@@ -47,7 +47,7 @@ quantities = st.tuples(st.integers(0, 4000), st.integers(0, 2))
 
 @st.composite
 def days(draw):
-    slots = draw(st.integers(1, 3))
+    slots = draw(st.integers(1, 2))
     faults = draw(st.lists(st.fixed_dictionaries({c: st.sampled_from(SLOT_FAULTS) for c in CLUSTERS}),
                            min_size=slots, max_size=slots))
     return Day(
@@ -151,7 +151,7 @@ def test_random_fault_schedules_over_a_simulated_week_keep_conservation_at_zero(
     stripe_sandbox.state.reset()
     try:
         with transaction.atomic():
-            fleet = Fleet(kube_factory=sandboxes, make_user=make_user, start=start)
+            fleet = Fleet(kube_factory=sandboxes, make_user=make_user, stripe=stripe_sandbox, start=start)
             run_week(fleet, stripe_sandbox, start, week)
             report = fleet.report(start, start + timedelta(days=DAYS))
             runs = CollectionRun.objects.all()

@@ -62,5 +62,5 @@ def test_stripe_500s_and_timeouts_during_the_syncs_are_caught_up_by_the_next_run
     assert len(per_day) == 12 and set(per_day.values()) == {1}  # one event per owner, meter and day
     report = fleet.report(fleet.start, fleet.start + timedelta(days=DAYS))
     print(report)
-    assert report.zero, report
+    assert report.zero, str(report)
     assert report.totals().credits > 0 and report.totals().stripe["cpu"] > 0

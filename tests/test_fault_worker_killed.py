@@ -60,5 +60,5 @@ def test_a_worker_killed_mid_collection_gets_its_task_redelivered_and_the_slot_c
     fleet.sync(slot.date())
     report = fleet.report(slot, slot + timedelta(minutes=15))
     print(report)
-    assert report.zero, report
+    assert report.zero, str(report)
     assert report.totals().counted["cpu"] > 0
