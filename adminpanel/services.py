@@ -5,21 +5,17 @@ panel itself only writes its audit log.
 """
 
 from contextlib import contextmanager
-from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import User
 from billing import services as billing_services
-from billing.meter_sync import STRIPE_BACKDATE_DAYS
-from billing.models import CreditLedgerEntry, MeterEventSync
-from billing.services import CreditError, PriceError
-from billing.tasks import sync_stripe_usage_daily
+from billing.models import CreditLedgerEntry
+from billing.services import CreditError, MeterSyncRefused, PriceError
 from clusters import services as clusters_services
 from clusters.hopsworks_client import HopsworksError
 from clusters.models import UserHopsworksAssignment
@@ -256,16 +252,14 @@ def user_credits_grant(*, admin, user, amount, reason, grant_key):
 
 
 def meter_sync_retry(*, admin, sync):
-    """Queue billing's Stripe sync again for an unsent owner/day/meter record. The sync re-sends
-    every unsent day still inside Stripe's window under the same identifiers, so nothing is billed twice."""
-    if sync.status == MeterEventSync.Status.SENT:
-        raise ActionRefused("This meter event was sent already; there is nothing to retry.")
-    if sync.day < timezone.now().date() - timedelta(days=STRIPE_BACKDATE_DAYS - 1):
-        raise ActionRefused("Stripe no longer takes usage this old (35 days): bill this day by hand.")
-    with transaction.atomic():
+    """Send one unsent owner/day/meter record to Stripe again (billing re-sends it under the same
+    identifier, so nothing is billed twice); returns the record with the outcome."""
+    with transaction.atomic(), _refused_on(MeterSyncRefused):
+        before = {"status": sync.status, "attempts": sync.attempts, "last_error": sync.last_error[:200]}
+        record = billing_services.meter_sync_retry(sync=sync)
         audit_record(
-            admin=admin, action="stripe_sync.retry", target_type="meter_sync", target_id=sync.pk,
-            target_label=sync.identifier, before={"status": sync.status, "attempts": sync.attempts,
-                                                  "last_error": sync.last_error[:200]},
+            admin=admin, action="stripe_sync.retry", target_type="meter_sync", target_id=record.pk,
+            target_label=record.identifier, before=before,
+            after={"status": record.status, "attempts": record.attempts, "last_error": record.last_error[:200]},
         )
-        transaction.on_commit(sync_stripe_usage_daily.delay)
+    return record

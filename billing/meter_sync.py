@@ -7,13 +7,14 @@ with the next run, as long as Stripe still accepts its timestamp (35 days back).
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -70,25 +71,60 @@ class _Work:
     customer: str
 
 
+class MeterSyncRefused(Exception):
+    """A retry of one record that will not be made; the message says why."""
+
+
+@contextmanager
+def _sync_lock():
+    """Yields whether this process holds the sync's advisory lock (held until the block ends)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SYNC_LOCK_ID])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SYNC_LOCK_ID])
+
+
 def stripe_usage_sync(*, day=None):
     """Send the postpaid usage of `day` (default: yesterday, UTC) and of every unsent day before it."""
     day = day or (timezone.now() - timedelta(days=1)).date()
     report = SyncReport(day=day)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SYNC_LOCK_ID])
-        if not cursor.fetchone()[0]:
+    with _sync_lock() as held:
+        if not held:
             report.skipped_locked = True
             return report
-    try:
         oldest = _oldest_sendable_day(day)
         report.expired = _meter_syncs_expire(before=oldest)
         work = _meter_syncs_claim(oldest=oldest, newest=day)
         _meter_syncs_send(work, report)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [SYNC_LOCK_ID])
     logger.info("%s", report)
     return report
+
+
+def meter_sync_retry(*, sync):
+    """Send one unsent owner/day/meter record again under its own identifier (so never twice) and
+    store the outcome; returns the record. MeterSyncRefused: sent already, too old, or a sync runs."""
+    with _sync_lock() as held:
+        if not held:
+            raise MeterSyncRefused("The Stripe sync is running right now; retry once it is done.")
+        with transaction.atomic():
+            record = MeterEventSync.objects.select_for_update(of=("self",)).select_related("owner").get(pk=sync.pk)
+            if record.status == MeterEventSync.Status.SENT:
+                raise MeterSyncRefused("This meter event was sent already; there is nothing to retry.")
+            if record.day < _oldest_sendable_day(timezone.now().date()):
+                raise MeterSyncRefused("Stripe no longer takes usage this old (35 days): bill this day by hand.")
+            status, error = _meter_event_send(_Work(record=record, customer=record.owner.stripe_customer_id))
+            MeterEventSync.objects.filter(pk=record.pk).update(
+                status=status, last_error=error, attempts=F("attempts") + 1, updated_at=timezone.now(),
+                sent_at=timezone.now() if status == MeterEventSync.Status.SENT else None,
+            )
+    logger.info("meter event %s retried by hand: %s", record.identifier, status)
+    record.refresh_from_db()
+    return record
 
 
 def _oldest_sendable_day(day):

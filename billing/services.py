@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from .meter_sync import MeterSyncRefused, meter_sync_retry  # noqa: F401  (other apps call billing.services)
 from .models import BillingAccount, CreditLedgerEntry, Price
 from .pricing import ZERO, PriceTable
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from adminpanel.models import AuditEntry
+from billing.customers import stripe_customer_ensure
 from billing.models import BillableUsage, BillingAccount, MeterEventSync
 
 
@@ -93,43 +94,51 @@ def test_billing_page_query_count_does_not_grow_with_records(admin_client_for, m
     assert "Page 2 of 2" in response.content.decode()
 
 
-def _queued_tasks():
-    import json
-
-    from hopsmanaged.celery import app
-
-    with app.connection_for_write() as conn:
-        raw = conn.default_channel.client.lrange(app.conf.task_default_queue, 0, -1)
-    return [json.loads(m)["headers"]["task"] for m in raw]
-
-
-@pytest.mark.parametrize("status", ["failed", "pending"])
-def test_retrying_an_unsent_sync_queues_billings_sync_and_audits_once(
-    admin_client_for, root, alice, status, django_capture_on_commit_callbacks
+def test_retrying_a_failed_sync_sends_that_one_meter_event_once_and_audits_it(
+    admin_client_for, root, alice, stripe_sandbox
 ):
-    sync = _sync(alice, timezone.now().date() - timedelta(days=2), status=status, last_error="Stripe answered 500")
+    customer = stripe_customer_ensure(owner=alice).stripe_customer_id
+    sync = _sync(alice, timezone.now().date() - timedelta(days=2), status="failed",
+                 last_error="The owner has no Stripe customer yet.")
     url = reverse("adminpanel:sync_retry", args=[sync.pk])
-    assert "Stripe answered 500" in admin_client_for.get(url).content.decode()
+    assert "no Stripe customer yet" in admin_client_for.get(url).content.decode()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client_for.post(url)
+    response = admin_client_for.post(url, follow=True)
 
-    assert response.status_code == 302
-    assert _queued_tasks() == ["billing.tasks.sync_stripe_usage_daily"]
+    assert f"Sent to Stripe: {sync.identifier}" in response.content.decode()
+    assert [e["identifier"] for e in stripe_sandbox.meter_events_for(customer)] == [sync.identifier]
+    sync.refresh_from_db()
+    assert (sync.status, sync.attempts) == ("sent", 1)
     entry = AuditEntry.objects.get()
     assert (entry.admin, entry.action, entry.target_type, entry.target_id) == (root, "stripe_sync.retry", "meter_sync", str(sync.pk))
-    assert entry.before["status"] == status
+    assert (entry.before["status"], entry.after["status"]) == ("failed", "sent")
+
+    again = admin_client_for.post(url, follow=True)
+
+    assert "sent already" in again.content.decode()
+    assert len(stripe_sandbox.meter_events_for(customer)) == 1
+    assert AuditEntry.objects.count() == 1
+
+
+def test_a_retry_stripe_does_not_take_is_shown_with_its_error_and_audited(admin_client_for, alice, stripe_sandbox):
+    customer = stripe_customer_ensure(owner=alice).stripe_customer_id
+    sync = _sync(alice, timezone.now().date() - timedelta(days=1), status="pending")
+    stripe_sandbox.fail("error", customer=customer)
+
+    response = admin_client_for.post(reverse("adminpanel:sync_retry", args=[sync.pk]), follow=True)
+
+    assert f"Stripe did not take {sync.identifier} (pending)" in response.content.decode()
+    assert stripe_sandbox.meter_events_for(customer) == []
+    assert AuditEntry.objects.get().after["status"] == "pending"
 
 
 @pytest.mark.parametrize(("status", "age_days", "message"), [
     ("sent", 1, "sent already"),
     ("failed", 40, "35 days"),
 ])
-def test_retry_of_a_sent_or_too_old_sync_is_refused(
-    admin_client_for, alice, status, age_days, message, django_capture_on_commit_callbacks
-):
+def test_retry_of_a_sent_or_too_old_sync_is_refused(admin_client_for, alice, status, age_days, message, stripe_sandbox):
+    stripe_customer_ensure(owner=alice)
     sync = _sync(alice, timezone.now().date() - timedelta(days=age_days), status=status)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client_for.post(reverse("adminpanel:sync_retry", args=[sync.pk]), follow=True)
+    response = admin_client_for.post(reverse("adminpanel:sync_retry", args=[sync.pk]), follow=True)
     assert message in response.content.decode()
-    assert _queued_tasks() == [] and not AuditEntry.objects.exists()
+    assert stripe_sandbox.meter_events_for() == [] and not AuditEntry.objects.exists()

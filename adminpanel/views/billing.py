@@ -46,8 +46,14 @@ def sync_retry(request, sync_id):
         request, title="Retry the Stripe sync", button="Retry", back_url=reverse("adminpanel:billing"),
         section="billing",
         question=(f"{sync.owner.email}, {sync.day:%Y-%m-%d}, {sync.get_meter_display()}: {sync.get_status_display().lower()}"
-                  f"{' — ' + sync.last_error if sync.last_error else ''}. The daily Stripe sync is queued again; it "
-                  "re-sends every unsent day under the same identifiers, so nothing is billed twice."),
+                  f"{' — ' + sync.last_error if sync.last_error else ''}. This one meter event is sent to Stripe "
+                  f"again under its identifier {sync.identifier}, so nothing is billed twice."),
         run=lambda: services.meter_sync_retry(admin=request.user, sync=sync),
-        done="The Stripe sync is queued; refresh in a moment to see the outcome.",
+        done=_retried,
     )
+
+
+def _retried(record):
+    if record.status == MeterEventSync.Status.SENT:
+        return f"Sent to Stripe: {record.identifier}."
+    return f"Stripe did not take {record.identifier} ({record.get_status_display().lower()}): {record.last_error}"
