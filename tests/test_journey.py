@@ -5,7 +5,7 @@ slots run → the dashboard charts the hours and the cost → the daily sync →
 invoice shows the same amount on the billing page. A screenshot per step in test-artifacts/."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -20,6 +20,7 @@ from usage.models import CollectionRun
 from usage.slots import SLOT, slot_start
 from usage.tasks import collect_usage_all
 
+from .conftest import day_start
 from .stack import FullStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -124,8 +125,11 @@ def test_sign_up_card_cluster_pods_usage_chart_daily_sync_and_the_invoice_amount
     assert report.zero, str(report)
     assert report.totals().stripe["cpu"] > 0
 
-    # 9. Stripe closes the period: the invoice on the billing page shows the same amount.
-    (invoice,) = stack.sandbox_json("stripe", "/_sandbox/invoices/close", {"customer": ada.stripe_customer_id})
+    # The invoice on the billing page shows the same amount as the page's month to date.
+    # 9. Stripe closes the period at the end of the day and invoices the meter events in it.
+    period_end = day_start(slots[-1].date() + timedelta(days=1))
+    (invoice,) = stack.sandbox_json("stripe", "/_sandbox/invoices/close",
+                                    {"customer": ada.stripe_customer_id, "end": int(period_end.timestamp())})
     page.goto(f"{web}/billing/")
     invoices = page.locator("#invoices")
     expect(invoices).to_contain_text(invoice["number"])
