@@ -52,14 +52,14 @@ def _timeout():
     return (min(CONNECT_TIMEOUT, read), read)
 
 
-def _status_message(exc):
+def _status_message(exc, what=None):
     try:
         body = json.loads(exc.body or "")
         detail = body.get("message") or exc.reason
     except (ValueError, AttributeError):
         detail = exc.reason
-    hint = " — check the kubeconfig's token" if exc.status in (401, 403) else ""
-    return f"Kubernetes answered {exc.status}: {detail}{hint}"
+    hint = " — check the kubeconfig's credentials (its token or client certificate)" if exc.status in (401, 403) else ""
+    return f"Kubernetes answered {exc.status}{f' to the {what}' if what else ''}: {detail}{hint}"
 
 
 def _read(call, what, **kwargs):
@@ -77,6 +77,14 @@ def _read(call, what, **kwargs):
         raise KubernetesError(f"Kubernetes cannot be reached for the {what} ({type(exc).__name__}).") from None
     except ValueError:
         raise KubernetesError(f"Kubernetes answered the {what} with something that is not JSON.") from None
+
+
+def _read_checked(call, what, **kwargs):
+    """`_read`, with an error answer too turned into KubernetesError naming the call."""
+    try:
+        return _read(call, what, **kwargs)
+    except ApiException as exc:
+        raise KubernetesError(_status_message(exc, what)) from None
 
 
 def _pods_running(core, selector, lists, page_size):
@@ -128,11 +136,9 @@ def connection_check(*, kubeconfig, owner_label_key):
     pod carries the owner label}; two calls with the collector's timeouts, or KubernetesError."""
     api = api_client_for(kubeconfig)
     try:
-        version = _read(client.VersionApi(api).get_code, "version request")
-        pods = _read(client.CoreV1Api(api).list_pod_for_all_namespaces, "pod list",
-                     label_selector=owner_label_key, limit=1)
-    except ApiException as exc:
-        raise KubernetesError(_status_message(exc)) from None
+        version = _read_checked(client.VersionApi(api).get_code, "version request")
+        pods = _read_checked(client.CoreV1Api(api).list_pod_for_all_namespaces, "pod list",
+                             label_selector=owner_label_key, limit=1)
     finally:
         api.close()
     return {"version": version.get("gitVersion", ""), "has_pods": bool(pods.get("items"))}

@@ -47,6 +47,7 @@ def test_wrong_api_key_and_wrong_token_fail_with_their_reasons(admin_client_for,
     assert not results["hopsworks"]["ok"] and "401" in results["hopsworks"]["error"]
     assert "API key" in results["hopsworks"]["error"]
     assert not results["kubernetes"]["ok"] and "401" in results["kubernetes"]["error"]
+    assert results["kubernetes"]["error"].startswith("Kubernetes answered 401 to the pod list: ")
     assert "credentials" in results["kubernetes"]["error"]
     assert body.count('class="check-failed"') == 2
     assert "not-the-key-1234" not in body and "wrong-token-5678" not in body
