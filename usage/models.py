@@ -40,7 +40,11 @@ class CollectionRun(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cluster", "slot_start"], name="collection_runs_one_per_cluster_slot"),
         ]
-        indexes = [models.Index(fields=["-finished_at"], name="collection_runs_finished")]
+        indexes = [
+            models.Index(fields=["-finished_at"], name="collection_runs_finished"),
+            # The admin runs list (newest slot first, then cluster) reads deep pages from this order.
+            models.Index(fields=["-slot_start", "cluster"], name="collection_runs_slot_cluster"),
+        ]
 
     def __str__(self):
         return f"run of cluster {self.cluster_id} for {self.slot_start:%Y-%m-%d %H:%M} ({self.status})"

@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 import yaml
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from adminpanel.models import AuditEntry
+from adminpanel.selectors.usage import collection_runs
 from hopsmanaged.celery import app
 from usage.models import CollectionRun
 from usage.slots import slot_start
@@ -76,6 +78,27 @@ def test_runs_list_query_count_does_not_grow_with_runs(admin_client_for, make_cl
     with django_assert_max_num_queries(8):
         response = admin_client_for.get(reverse("adminpanel:usage"), {"page": 2})
     assert "Page 2 of 3" in response.content.decode()
+
+
+def test_a_deep_page_of_the_runs_list_is_read_from_the_slot_cluster_index_without_a_sort(make_cluster):
+    clusters = [make_cluster(f"c{n}") for n in range(3)]
+    slot, now = slot_start(), timezone.now()
+    CollectionRun.objects.bulk_create([
+        CollectionRun(cluster=c, slot_start=slot - timedelta(minutes=15 * n), status="succeeded",
+                      started_at=now, finished_at=now)
+        for c in clusters for n in range(200)
+    ])
+    sql, params = collection_runs()[500:550].query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Make the planner show what it can do without reading and sorting the whole table (as with
+        # 100,000 runs), whatever the size of this test's table.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Scan using collection_runs_slot_cluster on collection_runs" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 def test_cluster_pages_show_the_last_collection(admin_client_for, make_cluster):
