@@ -57,6 +57,14 @@ class Fleet:
         self.users[username] = user
         return user
 
+    def cast(self, *, credits=None):
+        """The usual cast: alice (an owner, with `credits` of prepaid credit), bob (her team
+        member) and charlie (another owner); returns them by name."""
+        self.owner_add("alice", credits=credits)
+        self.member_add("bob", owner="alice")
+        self.owner_add("charlie")
+        return self.users
+
     def member_add(self, username, *, owner):
         user = self.make_user(f"{username}@example.com", name=username.title(), owner=self.users[owner],
                               hopsworks_username=username)

@@ -36,11 +36,12 @@ class Processes:
         return self.procs[name].poll() is None
 
     def stop(self, name=None):
-        for key in [name] if name else list(reversed(self.procs)):
-            proc = self.procs.pop(key, None)
-            if proc is None or proc.poll() is not None:
-                continue
-            proc.send_signal(signal.SIGTERM)
+        """SIGTERM to each (all at once), then wait for each; SIGKILL after 15 s."""
+        stopping = [self.procs.pop(key) for key in ([name] if name else list(reversed(self.procs))) if key in self.procs]
+        for proc in stopping:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in stopping:
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -116,6 +117,8 @@ class FullStack:
         return response.json()
 
     def stop(self):
+        for proc in self.celery.procs.values():  # let the worker and beat wind down meanwhile
+            proc.send_signal(signal.SIGTERM)
         self.processes.stop()
         self.celery.stop()
 

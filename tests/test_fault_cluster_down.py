@@ -22,9 +22,7 @@ def test_a_cluster_api_down_for_some_slots_is_recollected_once_back_and_conserva
     settings.KUBERNETES_REQUEST_TIMEOUT = 0.5
     fleet = fleet_factory(yesterday + timedelta(hours=14))
     eu, us = fleet.cluster_add("eu-1", seed=21), fleet.cluster_add("us-1", seed=22)
-    fleet.owner_add("alice", credits="0.10")
-    fleet.member_add("bob", owner="alice")
-    fleet.owner_add("charlie")
+    fleet.cast(credits="0.10")
     fleet.workload_start("eu-1", "alice", projects=2, pods=2, jobs=2, gpu_pods=1)
     fleet.workload_start("eu-1", "bob", projects=1, pods=1, jobs=2)
     fleet.workload_start("us-1", "charlie", projects=1, pods=2, jobs=1, gpu_pods=1)

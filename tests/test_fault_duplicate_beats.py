@@ -23,9 +23,7 @@ def test_two_beats_firing_the_same_slot_count_each_cluster_once_per_slot(fleet_f
     fleet = fleet_factory(now)
     for name in ("eu-1", "us-1"):  # clocks that run with the wall clock: beats collect the slot they are in
         fleet.cluster_add(name, seed=51, start=now, frozen=False)
-    fleet.owner_add("alice")
-    fleet.member_add("bob", owner="alice")
-    fleet.owner_add("charlie")
+    fleet.cast()
     # Fixed usage: whichever moment of a slot a run reads, it reads the same pods.
     fleet.pod_start("eu-1", "alice", cpu="1500m", gpus=1)
     fleet.pod_start("us-1", "bob", cpu="250m")
@@ -39,8 +37,8 @@ def test_two_beats_firing_the_same_slot_count_each_cluster_once_per_slot(fleet_f
 
     wait_for(lambda: CollectionRun.objects.filter(status="succeeded").count() >= 2, timeout=90,
              message=f"a run per cluster; worker log:\n{celery.log('worker')[-2000:]}")
-    wait_for(lambda: min(celery.log(b).count("usage.tasks.collect_usage_all") for b in ("beat-a", "beat-b")) >= 3,
-             timeout=30, message="both beats to fire several times")
+    wait_for(lambda: min(celery.log(b).count("usage.tasks.collect_usage_all") for b in ("beat-a", "beat-b")) >= 2,
+             timeout=30, message="both beats to fire more than once")
     celery.stop("beat-a")
     celery.stop("beat-b")
     fired = sum(celery.log(b).count("usage.tasks.collect_usage_all") for b in ("beat-a", "beat-b"))
@@ -53,7 +51,7 @@ def test_two_beats_firing_the_same_slot_count_each_cluster_once_per_slot(fleet_f
     assert set(per_key.values()) == {1} and all(run.status == "succeeded" for run in runs)
     slots = sorted({run.slot_start for run in runs})
     assert len(slots) in (1, 2)  # a quarter hour may have begun during the test
-    assert fired >= 6
+    assert fired >= 4
     assert fleet.kubes["eu-1"].sandbox.calls["metrics"] >= 2  # two workers really read the same slot
     for slot in slots:
         fleet.sync(slot.date())

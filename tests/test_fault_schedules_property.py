@@ -116,9 +116,7 @@ def run_week(fleet, stripe, start, week):
     plan, credits = week
     for name in CLUSTERS:
         fleet.cluster_add(name, seed=len(name))
-    fleet.owner_add("alice", credits=credits)
-    fleet.member_add("bob", owner="alice")
-    fleet.owner_add("charlie")
+    fleet.cast(credits=credits)
     ids = dict(HopsworksCluster.objects.values_list("name", "pk"))
     homes = {"alice": "eu-1", "bob": "us-1", "charlie": "us-1"}
     for d, day in enumerate(plan):

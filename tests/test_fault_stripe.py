@@ -24,9 +24,8 @@ def test_stripe_500s_and_timeouts_during_the_syncs_are_caught_up_by_the_next_run
     first_day = yesterday - timedelta(days=DAYS - 1)
     fleet = fleet_factory(first_day + timedelta(hours=10))
     fleet.cluster_add("eu-1", seed=31)
-    alice = fleet.owner_add("alice", credits="0.15")
-    fleet.member_add("bob", owner="alice")
-    charlie = fleet.owner_add("charlie")
+    cast = fleet.cast(credits="0.15")
+    alice, charlie = cast["alice"], cast["charlie"]
 
     def workloads():
         fleet.workload_start("eu-1", "alice", projects=1, pods=2, jobs=1, gpu_pods=1)
