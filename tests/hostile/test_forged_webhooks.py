@@ -231,3 +231,12 @@ def test_a_genuine_credit_purchase_replayed_later_adds_the_credit_once(world, st
     with unchanged("replaying the event"):
         statuses = [stripe_sandbox.resend(event["id"]) for _ in range(3)]
     assert statuses == [200, 200, 200]
+
+
+def test_a_replayed_auth0_registration_creates_the_user_once_and_then_changes_nothing(settings, unchanged):
+    body = json.dumps({"user_id": "auth0|replayed", "email": "replayed@example.com", "name": "Re Played"})
+    first = post_raw(AUTH0, body, HTTP_X_AUTH0_SECRET=settings.AUTH0_WEBHOOK_SECRET)
+    assert first.json() == {"user_id": "auth0|replayed", "created": True}
+    with unchanged("replaying the webhook"):
+        replays = [post_raw(AUTH0, body, HTTP_X_AUTH0_SECRET=settings.AUTH0_WEBHOOK_SECRET) for _ in range(3)]
+    assert [r.json()["created"] for r in replays] == [False, False, False]
