@@ -76,9 +76,9 @@ function done(summary, latency, requests)
   for _, thread in ipairs(threads) do not_200 = not_200 + thread:get("bad") end
   local e = summary.errors
   io.write(string.format(
-    'RESULT {"requests": %%d, "duration_us": %%d, "p50": %%d, "p95": %%d, "p99": %%d, "max": %%d, "not_200": %%d, "socket_errors": %%d}\\n',
+    'RESULT {"requests": %%d, "duration_us": %%d, "p50": %%d, "p95": %%d, "p99": %%d, "max": %%d, "not_200": %%d, "socket_errors": %%d, "timeouts": %%d}\\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    latency.max, not_200, e.connect + e.read + e.write + e.timeout))
+    latency.max, not_200, e.connect + e.read + e.write + e.timeout, e.timeout))
 end
 """
 
@@ -94,6 +94,7 @@ def parse_args():
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--background-users", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--wsgi", default="hopsmanaged.wsgi", help="another WSGI module (what-if experiments)")
     return parser.parse_args()
 
 
@@ -232,12 +233,14 @@ def production_env():
 
 
 class Gunicorn:
+    wsgi = "hopsmanaged.wsgi"
+
     def __init__(self, *, workers, threads, env):
         self.port = free_port()
         self.workers, self.threads = workers, threads
         self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
         self.proc = subprocess.Popen([
-            str(ROOT / ".venv/bin/gunicorn"), "hopsmanaged.wsgi", "--bind", f"127.0.0.1:{self.port}",
+            str(ROOT / ".venv/bin/gunicorn"), self.wsgi, "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
             "--backlog", "2048", "--keep-alive", "5",
         ], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -298,6 +301,7 @@ def run_wrk(wrk, *, port, path, cookies, connections, duration, threads):
         "path": path, "requests": raw["requests"], "rps": raw["requests"] / seconds,
         "p50_ms": raw["p50"] / 1000, "p95_ms": raw["p95"] / 1000, "p99_ms": raw["p99"] / 1000,
         "max_ms": raw["max"] / 1000, "errors": errors, "error_rate": errors / max(raw["requests"], 1),
+        "not_200": raw["not_200"], "timeouts": raw["timeouts"], "socket_errors": raw["socket_errors"],
     }
 
 
@@ -314,8 +318,12 @@ def measure(wrk, *, workers, threads, env, cookies, paths, duration, wrk_threads
 
 
 def row(result):
-    return (f"{result['path']:<14} {result['rps']:>8.1f} {result['p50_ms']:>8.1f} {result['p95_ms']:>8.1f} "
+    line = (f"{result['path']:<14} {result['rps']:>8.1f} {result['p50_ms']:>8.1f} {result['p95_ms']:>8.1f} "
             f"{result['p99_ms']:>8.1f} {result['max_ms']:>8.1f} {result['requests']:>9d} {result['error_rate']:>8.2%}")
+    if result["errors"]:
+        line += (f"  ({result['not_200']} not 200, {result['timeouts']} wrk timeouts of 5 s, "
+                 f"{result['socket_errors'] - result['timeouts']} other socket errors)")
+    return line
 
 
 HEADER = f"{'endpoint':<14} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'requests':>9} {'errors':>8}"
@@ -327,6 +335,7 @@ def main():
 
     django.setup()
     wrk = ensure_wrk()
+    Gunicorn.wsgi = args.wsgi
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, check=True,
                    env={**os.environ, "DEBUG": "false"})
     teardown = setup_database()
