@@ -198,8 +198,10 @@ def _meter_event_send(item):
     record = item.record
     if not item.customer:
         return MeterEventSync.Status.FAILED, "The owner has no Stripe customer yet."
+    # The end of the usage day (never in the future): a subscription's first period starts at
+    # sign-up, so an owner who signed up in the afternoon still has that day on their invoice.
     timestamp = min(
-        datetime.combine(record.day, time(12), tzinfo=dt_timezone.utc), timezone.now()
+        datetime.combine(record.day, time(23, 59, 59), tzinfo=dt_timezone.utc), timezone.now()
     )
     try:
         stripe_client.meter_event_create(
