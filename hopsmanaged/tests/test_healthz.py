@@ -59,3 +59,18 @@ def test_healthz_answers_503_and_names_redis_when_redis_is_stopped(client, setti
 def test_healthz_needs_no_sign_in_and_only_answers_get(client, db):
     assert client.get("/healthz").status_code == 200
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_healthz_reads_no_session_so_a_signed_in_probe_gets_a_clean_answer_when_the_database_is_down(
+    client_for, alice
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    probe = client_for(alice)
+    with CaptureQueriesContext(connection) as queries:
+        response = probe.get("/healthz")
+    assert response.status_code == 200
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "django_session" not in tables and '"users"' not in tables
