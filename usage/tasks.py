@@ -1,6 +1,7 @@
 """Celery: beat starts `collect_usage_all` every 15 minutes; it fans out one task per cluster."""
 
 from celery import group, shared_task
+from django.db import InterfaceError, OperationalError
 
 from clusters.models import HopsworksCluster
 
@@ -11,17 +12,28 @@ from .slots import slot_parse, slot_start
 RETRY_SECONDS = 60
 
 
-@shared_task(name="usage.tasks.collect_usage_all", ignore_result=True)
-def collect_usage_all(slot=None):
+# PostgreSQL unreachable for a moment (a restart, a failover) must not lose the slot.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+@shared_task(name="usage.tasks.collect_usage_all", bind=True, max_retries=5, ignore_result=True)
+def collect_usage_all(self, slot=None):
     """Fix the slot now (a late worker must not move it), then collect every cluster in parallel."""
     slot = slot_parse(slot) if slot else slot_start()
-    cluster_ids = clusters_to_collect()
+    try:
+        cluster_ids = clusters_to_collect()
+    except DATABASE_DOWN as exc:
+        # Retried for the same slot, which the retry carries (not "now" at retry time).
+        raise self.retry(args=[slot.isoformat()], kwargs={}, countdown=10 * 2**self.request.retries, exc=exc)
     if cluster_ids:
         group(collect_usage_cluster.s(cluster_id, slot.isoformat()) for cluster_id in cluster_ids).apply_async()
     return len(cluster_ids)
 
 
-@shared_task(name="usage.tasks.collect_usage_cluster", bind=True, max_retries=2, ignore_result=True)
+@shared_task(
+    name="usage.tasks.collect_usage_cluster", bind=True, max_retries=2, ignore_result=True,
+    autoretry_for=DATABASE_DOWN, retry_backoff=RETRY_SECONDS, retry_jitter=False,
+)
 def collect_usage_cluster(self, cluster_id, slot):
     """Collect one cluster for one slot; a failed run is retried (60 s, then 120 s) within the slot."""
     cluster = HopsworksCluster.objects.filter(pk=cluster_id).first()
