@@ -13,20 +13,6 @@ def own_cache_prefix(settings):
     settings.CACHES = caches
 
 
-@pytest.fixture(autouse=True)
-def provisioning_queue_of_our_own():
-    """Joining seats a member, which sends clusters' provisioning task on commit: to a queue
-    nobody reads (not a developer's worker on the shared Redis), dropped afterwards."""
-    from hopsmanaged.celery import app
-
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue = f"test-teams-{uuid.uuid4().hex[:10]}"
-    yield queue
-    app.conf.task_default_queue = previous
-    with app.connection_for_write() as conn:
-        conn.default_channel.client.delete(queue)
-
-
 @pytest.fixture
 def invite_for(db):
     """invite_for(owner, email, **fields) -> (invite, token): a saved invite with a known token."""

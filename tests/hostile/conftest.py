@@ -39,20 +39,12 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def queues_and_caches_of_our_own(settings):
-    """Tasks our requests send go to a queue nobody reads (dropped afterwards), never to a
-    developer's worker; rate-limit counters in the shared Redis get keys of this test's own."""
-    from hopsmanaged.celery import app
-
+def caches_of_our_own(settings):
+    """Rate-limit counters in the shared Redis get keys of this test's own (tasks already go to a
+    queue of the test's own: the root conftest's `celery_queue`)."""
     caches = {name: dict(conf) for name, conf in settings.CACHES.items()}
     caches["default"]["KEY_PREFIX"] = f"test-hostile-{uuid.uuid4().hex}"
     settings.CACHES = caches
-    previous = app.conf.task_default_queue
-    app.conf.CELERY_TASK_DEFAULT_QUEUE = queue = f"test-hostile-{uuid.uuid4().hex[:10]}"
-    yield queue
-    app.conf.CELERY_TASK_DEFAULT_QUEUE = previous
-    with app.connection_for_write() as conn:
-        conn.default_channel.client.delete(queue)
 
 
 @pytest.fixture
