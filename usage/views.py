@@ -1,9 +1,12 @@
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -30,11 +33,39 @@ def dashboard(request):
     ]
     return render(request, "usage/dashboard.html", {
         "usage": usage,
+        "shown": _shown(usage),
         "charts": charts,
         "has_usage": bool(usage["projects"]),
         "show_cost": user.is_owner,
         "show_members": user.is_owner and len(users) > 1,
     })
+
+
+def _two_places(value):
+    """What `floatformat:2` shows, computed once here rather than per value in the template."""
+    return str(Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP))
+
+
+@lru_cache(maxsize=1024)
+def _day_label(day, language):
+    """What the `date:"D j M"` filter shows ("Wed 4 Nov") in `language`, worked out once per day."""
+    return f"{WEEKDAYS_ABBR[day.weekday()]} {day.day} {MONTHS_3[day.month].title()}"
+
+
+def _shown(usage):
+    """The dashboard's numbers as text: totals, prices, and every row of the day, project and
+    member tables."""
+    def amounts(values):
+        return {field: _two_places(values[field]) for field in (*HOUR_FIELDS, "cost")}
+
+    language = get_language()
+    return {
+        "totals": amounts(usage["totals"]),
+        "prices": {resource: _two_places(amount) for resource, amount in usage["prices"].items()},
+        "days": [{"label": _day_label(day["date"], language), **amounts(day)} for day in usage["days"]],
+        "projects": [{**project, **amounts(project)} for project in usage["projects"]],
+        "users": [{"user": row["user"], **amounts(row)} for row in usage["users"]],
+    }
 
 
 def _hours(value):
