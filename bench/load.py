@@ -1,6 +1,6 @@
 """Benchmark: 32 signed-in users hammering /dashboard/ and /api/usage on gunicorn, production settings.
 
-    .venv/bin/python bench/load.py [--users 32] [--duration 20] [--workers 2] [--threads 4]
+    .venv/bin/python bench/load.py [--users 32] [--duration 20] [--workers 2] [--threads 1]
                                    [--sweep 2x1,4x1,4x2,8x1] [--background-users 1000] [--keep]
 
 Creates a throwaway database (`bench_hm_load`, dropped at the end) seeded like a real tenant base:
@@ -88,7 +88,9 @@ def parse_args():
     parser.add_argument("--users", type=int, default=32, help="signed-in users (and wrk connections)")
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per endpoint")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    # Sync workers (1 thread), one per core: the work is CPU-bound, so threads add no throughput on
+    # 2 cores, only GIL hand-offs (2x4 gthread: the same req/s as 2x1, with a 1.4-1.8 times higher p95).
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sweep", default="", help="e.g. 2x1,4x1,4x2: try these WORKERSxTHREADS first")
     parser.add_argument("--sweep-duration", type=int, default=6)
     parser.add_argument("--wrk-threads", type=int, default=1)
@@ -378,6 +380,11 @@ def main():
         met = api["rps"] >= GOAL["rps"] and api["p95_ms"] < GOAL["p95_ms"] and api["errors"] == 0
         print(f"goal for /api/usage (>= {GOAL['rps']} req/s, p95 < {GOAL['p95_ms']} ms, 0 errors): "
               f"{'met' if met else 'NOT met'}")
+        # wrk keeps every connection busy, so mean latency = connections / throughput (Little's law):
+        # a p95 under the goal needs at least this throughput, whatever the rest of the goal says.
+        print(f"(with {len(cookies)} connections always busy, a mean latency under {GOAL['p95_ms']} ms alone "
+              f"needs >= {len(cookies) * 1000 / GOAL['p95_ms']:.0f} req/s; the /api/instance baseline, signed in with "
+              f"constant work, shows what any signed-in request allows on this machine)")
         return 0 if met else 1
     finally:
         if not args.keep:
