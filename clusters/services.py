@@ -8,7 +8,7 @@ so concurrent sign-ups never push a cluster over `max_users`.
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User

@@ -23,7 +23,7 @@ def _sign_in_over_http(live_server, email, name=""):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_idp_delivers_the_registration_webhook_before_the_first_login(
-    auth0_sandbox_live, stripe_sandbox_live, seeded_prices, live_server
+    auth0_sandbox_live, stripe_sandbox_live, live_server
 ):
     _, dashboard = _sign_in_over_http(live_server, "dana@example.com", "Dana Scully")
 
@@ -36,7 +36,7 @@ def test_the_idp_delivers_the_registration_webhook_before_the_first_login(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_registration_webhook_arriving_after_the_first_login_keeps_one_user(
-    auth0_sandbox_live, stripe_sandbox_live, seeded_prices, live_server
+    auth0_sandbox_live, stripe_sandbox_live, live_server
 ):
     idp = auth0_sandbox_live.app.idp
     idp.switches["webhook"] = "hold"
@@ -53,7 +53,7 @@ def test_a_registration_webhook_arriving_after_the_first_login_keeps_one_user(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_sign_up_see_the_dashboard_sign_out_and_sign_in_again_as_one_user(
-    page, screenshot, auth0_sandbox_live, stripe_sandbox_live, seeded_prices, live_server
+    page, screenshot, auth0_sandbox_live, stripe_sandbox_live, live_server
 ):
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Sign up or sign in").click()

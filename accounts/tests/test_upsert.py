@@ -76,7 +76,7 @@ def test_a_registration_receiver_sees_the_new_user_before_the_owner_announcement
 
 @pytest.mark.django_db(transaction=True)
 def test_webhook_and_first_login_racing_make_one_user_and_one_announcement(
-    owner_announcements, stripe_sandbox, seeded_prices
+    owner_announcements, stripe_sandbox
 ):
     barrier = threading.Barrier(4)
     results, errors = [], []

@@ -9,20 +9,9 @@ from accounts.models import User
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def seeded_prices(transactional_db):
-    """The prices billing's data migration seeds: an earlier transactional test's flush removed them,
-    and the Stripe catalog (sign-up, Checkout) is built from them."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("billing.migrations.0002_seed_prices").seed(apps, None)
-
-
 def test_after_the_card_the_dashboard_shows_the_instance_becoming_ready_with_the_hopsworks_username(
     page, screenshot, live_server, auth0_sandbox_live, stripe_sandbox_live, hopsworks_sandbox, hopsworks_cluster,
-    celery_processes, celery_queue, seeded_prices,
+    celery_processes, celery_queue,
 ):
     procs = celery_processes()
     procs.start_worker(concurrency=1)
