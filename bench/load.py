@@ -24,7 +24,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hopsmanaged.settings")
+
+from sandbox.serving import free_port  # noqa: E402
 os.environ["LOG_LEVEL"] = "WARNING"
 os.environ["TEST_DATABASE_NAME"] = "bench_hm_load"  # a throwaway database, dropped at the end
 
@@ -211,12 +212,6 @@ def request_costs(users, *, repeat=30):
 
 
 # ---------------------------------------------------------------- gunicorn and wrk
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def production_env():

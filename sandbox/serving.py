@@ -1,5 +1,6 @@
 """Serve a sandbox WSGI app on loopback, in a background thread (tests) or in the foreground."""
 
+import random
 import socket
 import threading
 from dataclasses import dataclass
@@ -7,10 +8,38 @@ from dataclasses import dataclass
 from werkzeug.serving import make_server
 
 
+_handed_out = set()
+
+
+def _ephemeral_low(default=32768):
+    try:
+        return int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return default
+
+
 def free_port(host="127.0.0.1"):
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    """A port that is free now and stays free for the child process that will bind it later.
+
+    Not one the kernel picked (`bind(0)`): those come from the ephemeral range, which the kernel
+    also hands to every outgoing connection (to PostgreSQL, Redis, ...), so between choosing and
+    binding another process could take it. Below that range only a listener can, and each port
+    is handed out once per process."""
+    low = _ephemeral_low()
+    first, last = (15000, low - 1) if low > 16000 else (1024, 65535)
+    rng = random.SystemRandom()
+    for _ in range(500):
+        port = rng.randint(first, last)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port on {host} between {first} and {last}")
 
 
 @dataclass
