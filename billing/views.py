@@ -100,9 +100,9 @@ def credits_done(request):
 @billing_access_required
 def mode_change(request):
     form = BillingModeForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid():  # only a hand-made request gets here: the page posts one of two values
         messages.error(request, form.errors["mode"][0])
-        return redirect("billing:page")
+        return _render_page(request, status=400)
     services.billing_mode_set(owner=request.user, mode=form.cleaned_data["mode"])
     messages.success(request, "Billing mode updated.")
     return redirect("billing:page")
