@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.core.validators import URLValidator
 
+from .addresses import address_refusal
 from .kubeconfigs import KUBECONFIG_MAX_BYTES, KubeconfigInvalid, kubeconfig_parse
 from .models import HopsworksCluster
 from .selectors import seats_taken_on
@@ -63,6 +64,13 @@ class ClusterForm(forms.Form):
         if others.exists():
             raise forms.ValidationError("A cluster with this name exists already.")
         return name
+
+    def clean_api_url(self):
+        url = self.cleaned_data["api_url"]
+        refusal = address_refusal(url)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return url
 
     def clean_owner_label_key(self):
         key = self.cleaned_data["owner_label_key"].strip()

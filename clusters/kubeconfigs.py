@@ -4,6 +4,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from .addresses import address_refusal
 from .encryption import secret_mask
 
 KUBECONFIG_MAX_BYTES = 256 * 1024
@@ -102,6 +103,9 @@ def kubeconfig_parse(text):
     parsed = urlparse(server) if isinstance(server, str) else None
     if not parsed or parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise KubeconfigInvalid(f"The cluster {cluster_entry.get('name')!r} has no server URL (https://host:port).")
+    refusal = address_refusal(server)
+    if refusal:
+        raise KubeconfigInvalid(f"The cluster {cluster_entry.get('name')!r} server: {refusal}")
 
     user_entry = _named("users", config.get("users") or [], context.get("user"))
     if user_entry is None:

@@ -103,7 +103,20 @@ BAD_INPUTS = [
     ({"kubeconfig_text": "clusters: [unclosed"}, "kubeconfig_text", "not valid YAML"),
     ({"kubeconfig_text": "apiVersion: v1\nkind: Config\n"}, "kubeconfig_text", "no contexts"),
     ({"kubeconfig_text": kubeconfig_build(server="ftp://nowhere", token="t")}, "kubeconfig_text", "server URL"),
+    ({"api_url": "http://169.254.169.254/latest/meta-data/"}, "api_url", "link-local"),
+    ({"api_url": "http://[fd00:ec2::254]/"}, "api_url", "link-local"),
+    ({"api_url": "http://[::ffff:169.254.169.254]/"}, "api_url", "link-local"),
+    ({"api_url": "http://metadata.google.internal/computeMetadata/v1/"}, "api_url", "metadata service"),
+    ({"api_url": "http://0.0.0.0:8080/"}, "api_url", "not an address a cluster can have"),
+    ({"kubeconfig_text": kubeconfig_build(server="https://169.254.169.254", token="t")}, "kubeconfig_text", "link-local"),
 ]
+
+
+def test_clusters_on_private_networks_and_loopback_are_accepted(admin_client_for):
+    for n, url in enumerate(["https://10.0.3.7:8181", "http://127.0.0.1:8103", "https://hopsworks.internal.example"]):
+        response = admin_client_for.post(reverse("adminpanel:cluster_add"), cluster_data(name=f"c{n}", api_url=url))
+        assert response.status_code == 302, response.context["form"].errors
+    assert HopsworksCluster.objects.count() == 3
 
 
 @pytest.mark.parametrize(("overrides", "field", "message"), BAD_INPUTS)
