@@ -1,4 +1,4 @@
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -16,6 +16,11 @@ def landing(request):
 def healthz(request):
     report = health_report()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+def not_here(request):
+    """A route a library brings along that this product does not offer."""
+    raise Http404
 
 
 def page_not_found(request, exception):

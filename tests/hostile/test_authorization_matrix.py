@@ -30,10 +30,10 @@ TABLE = {
     # allauth's own callback route is shadowed by the strict one above (same path).
     "accounts/oidc/^(?P<provider_id>[^/]+)/login/callback/": dict(GET=(401, 401, 401, 401, 401), POST=(401, 401, 401, 401, 401)),
     "accounts/oidc/^(?P<provider_id>[^/]+)/login/": dict(GET=(302, 302, 302, 302, 302), POST=(302, 302, 302, 302, 302)),
-    "accounts/login/": dict(GET=(200, 302, 302, 302, 302), POST=(403, 403, 403, 403, 403)),
-    "accounts/logout/": dict(GET=(302, 200, 200, 200, 200), POST=(302, 302, 302, 302, 302)),
+    "accounts/login/": dict(GET=(302, 302, 302, 302, 302), POST=(405, 405, 405, 405, 405)),  # to /login/
+    "accounts/logout/": dict(GET=(404, 404, 404, 404, 404), POST=(404, 404, 404, 404, 404)),  # ours: /logout/
     "accounts/inactive/": dict(GET=(200, 200, 200, 200, 200), POST=(405, 405, 405, 405, 405)),
-    "accounts/3rdparty/": dict(GET=(LOGIN, 200, 200, 200, 200), POST=(LOGIN, 200, 200, 200, 200)),
+    "accounts/3rdparty/": dict(GET=(404, 404, 404, 404, 404), POST=(404, 404, 404, 404, 404)),  # no unlinking Auth0
     "accounts/3rdparty/login/cancelled/": dict(GET=(200, 200, 200, 200, 200), POST=(405, 405, 405, 405, 405)),
     "accounts/3rdparty/login/error/": dict(GET=(401, 401, 401, 401, 401), POST=(405, 405, 405, 405, 405)),
     "accounts/3rdparty/signup/": dict(GET=(302, 302, 302, 302, 302), POST=(302, 302, 302, 302, 302)),
@@ -61,7 +61,7 @@ TABLE = {
     "billing/card/done/": dict(GET=(LOGIN, 403, 302, 302, 302), POST=(405, 405, 405, 405, 405)),
     "billing/credits/": dict(GET=(405, 405, 405, 405, 405), POST=(LOGIN, 403, 400, 400, 400)),
     "billing/credits/done/": dict(GET=(LOGIN, 403, 302, 302, 302), POST=(405, 405, 405, 405, 405)),
-    "billing/mode/": dict(GET=(405, 405, 405, 405, 405), POST=(LOGIN, 403, 302, 302, 302)),
+    "billing/mode/": dict(GET=(405, 405, 405, 405, 405), POST=(LOGIN, 403, 400, 400, 400)),
     "team/": dict(GET=(LOGIN, 403, 200, 200, 200), POST=(405, 405, 405, 405, 405)),
     "team/invites/": dict(GET=(405, 405, 405, 405, 405), POST=(LOGIN, 403, 400, 400, 400)),
     # Alice's invite and member: only alice; another owner (and the admin, as an owner) get 404.
