@@ -146,12 +146,13 @@ def register(api, sandbox):
                             canceled_at=None, ended_at=None, default_payment_method=None, latest_invoice=None,
                             metadata=params.get("metadata") or {}, currency="usd")
         items = []
-        for item in params.get("items") or []:
+        for index, item in enumerate(params.get("items") or []):
             price = state.get(item.get("price", ""), "price")
             if price is None:
-                raise not_found("price", item.get("price"), "items[0][price]")
-            items.append(base(state, "si", "subscription_item", price=price, subscription=subscription["id"],
-                              current_period_start=now, current_period_end=now + 30 * 86400, metadata={}))
+                raise not_found("price", item.get("price"), f"items[{index}][price]")
+            if any(existing["price"]["id"] == price["id"] for existing in items):
+                raise _same_price(price["id"], f"items[{index}][price]")
+            items.append(_item(state, price, subscription["id"], start=now, end=now + 30 * 86400))
         subscription["items"] = {"object": "list", "data": items, "has_more": False,
                                  "url": f"/v1/subscription_items?subscription={subscription['id']}"}
         state.put(subscription)
@@ -175,11 +176,50 @@ def register(api, sandbox):
         match = {"customer": params["customer"]} if params.get("customer") else {}
         return paginate(state.all("subscription", **match), params, "/v1/subscriptions")
 
+    @api.route("POST", "/v1/subscription_items", params=P.SubscriptionItemCreateParams,
+               customers=lambda p, a: [(state.get(p.get("subscription", ""), "subscription") or {}).get("customer")])
+    def subscription_item_create(params):
+        """Add a price to a live subscription: the item joins the subscription's current period."""
+        with state.lock:
+            subscription = state.get(params["subscription"], "subscription")
+            if subscription is None or subscription["status"] == "canceled":
+                raise not_found("subscription", params["subscription"], "subscription")
+            price = state.get(params.get("price", ""), "price")
+            if price is None:
+                raise not_found("price", params.get("price"), "price")
+            items = subscription["items"]["data"]
+            if any(existing["price"]["id"] == price["id"] for existing in items):
+                raise _same_price(price["id"], "price")
+            now = int(state.now())
+            end = max((existing["current_period_end"] for existing in items), default=now + 30 * 86400)
+            item = _item(state, price, subscription["id"], start=now, end=end)
+            items.append(item)
+        sandbox.webhooks.emit("customer.subscription.updated", subscription)
+        return item
+
+    @api.route("GET", "/v1/subscription_items", params=P.SubscriptionItemListParams)
+    def subscription_item_list(params):
+        subscription = state.get(params["subscription"], "subscription")
+        if subscription is None:
+            raise not_found("subscription", params["subscription"], "subscription")
+        return paginate(list(subscription["items"]["data"]), params,
+                        f"/v1/subscription_items?subscription={subscription['id']}")
+
     # ---------------------------------------------------------------- cards
 
     api.retrieve("/v1/payment_methods/<object_id>", "payment_method", params=P.PaymentMethodRetrieveParams)
     api.retrieve("/v1/setup_intents/<object_id>", "setup_intent", params=P.SetupIntentRetrieveParams)
     api.retrieve("/v1/payment_intents/<object_id>", "payment_intent", params=P.PaymentIntentRetrieveParams)
+
+
+def _item(state, price, subscription_id, *, start, end):
+    return base(state, "si", "subscription_item", price=price, subscription=subscription_id,
+                current_period_start=start, current_period_end=end, metadata={})
+
+
+def _same_price(price_id, param):
+    """Stripe refuses a second item with a price the subscription already has."""
+    return ApiError(400, f"Cannot add multiple subscription items with the same price: {price_id}", param=param)
 
 
 def meter_event_check(state, params):

@@ -144,6 +144,33 @@ def test_a_daily_meter_keeps_the_last_event_of_each_day_on_the_monthly_invoice(c
     assert [e["type"] for e in sandbox.state.events][-3:] == ["invoice.created", "invoice.finalized", "invoice.paid"]
 
 
+def test_a_price_added_to_a_subscription_joins_its_period_once_and_is_invoiced_on_its_own_line(client, sandbox):
+    meter, price, customer, subscription = metered_setup(client)
+    later = client.v1.billing.meters.create(params={
+        "display_name": "CPU hours (new price)", "event_name": "cpu_new", "default_aggregation": {"formula": "sum"},
+        "event_time_window": "day",
+    })
+    new_price = client.v1.prices.create(params={
+        "product": price.product, "currency": "usd", "unit_amount_decimal": Decimal("20"),
+        "recurring": {"interval": "month", "usage_type": "metered", "meter": later.id},
+    })
+
+    item = client.v1.subscription_items.create(params={"subscription": subscription.id, "price": new_price.id})
+    with pytest.raises(stripe.InvalidRequestError) as again:
+        client.v1.subscription_items.create(params={"subscription": subscription.id, "price": new_price.id})
+    meter_event(client, customer, "2")
+    client.v1.billing.meter_events.create(
+        params={"event_name": "cpu_new", "payload": {"stripe_customer_id": customer.id, "value": "3"}})
+    (invoice,) = sandbox.period_close(customer=customer.id, end=time.time() + 60, outcome="paid")
+
+    assert again.value.http_status == 400 and "same price" in again.value.user_message
+    listed = client.v1.subscription_items.list(params={"subscription": subscription.id})
+    assert sorted(i.price.id for i in listed.data) == sorted([price.id, new_price.id])
+    assert item.current_period_end == subscription["items"]["data"][0]["current_period_end"]
+    assert sorted(line["amount"] for line in invoice["lines"]["data"]) == [20, 60]  # 2 h × 10¢, 3 h × 20¢
+    assert invoice["total"] == 80
+
+
 def test_failure_switches_answer_500_or_429_for_one_customer_only(client, server, sandbox):
     _, _, customer, _ = metered_setup(client)
     other = client.v1.customers.create(params={"email": "b@example.com"})
