@@ -112,6 +112,10 @@ class UserHopsworksAssignment(models.Model):
     state = models.CharField(max_length=24, choices=State.choices, default=State.WAITING_FOR_CARD)
     last_error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # When provisioning was last sent to the worker or started, and by when a retry Celery holds is
+    # due: the stale-provisioning sweep resends only what neither has seen for a while.
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    retry_due_by = models.DateTimeField(null=True, blank=True)
     # Place in the capacity queue: oldest first.
     waiting_since = models.DateTimeField(null=True, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)

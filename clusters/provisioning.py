@@ -2,13 +2,17 @@
 
 Hopsworks' create call is not idempotent (a second POST for the same email is an error), so a
 retry first looks the user up and adopts what is there; the numeric id needed to set the project
-limit comes from the user list (the create answer has none).
+limit comes from the user list (the create answer has none). One run per user at a time (a
+PostgreSQL advisory lock, released with the connection if a worker dies): a resent message, a
+redelivery or an admin retry arriving while a run is at work waits for it instead of racing it.
 """
 
 import logging
+from contextlib import contextmanager
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,6 +22,25 @@ from .models import UserHopsworksAssignment
 
 logger = logging.getLogger(__name__)
 State = UserHopsworksAssignment.State
+LOCK_CLASS = 4_711_101  # pg advisory lock (class, user id): one provisioning run per user
+
+
+class ProvisioningInFlight(Exception):
+    """Another run is creating this user's account right now; try again later."""
+
+
+@contextmanager
+def _one_run_per_user(user_id):
+    """Yields whether this process holds the user's provisioning lock (until the block ends)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, user_id])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, user_id])
 
 
 def _names(user):
@@ -38,7 +61,8 @@ def _start(user_id):
             return None
         assignment.state = State.PROVISIONING
         assignment.attempts += 1
-        assignment.save(update_fields=["state", "attempts", "updated_at"])
+        assignment.last_attempt_at, assignment.retry_due_by = timezone.now(), None
+        assignment.save(update_fields=["state", "attempts", "last_attempt_at", "retry_due_by", "updated_at"])
     return assignment
 
 
@@ -92,12 +116,25 @@ def _ensure_account(client, user, *, look_up_first):
     return found
 
 
-def hopsworks_account_provision(*, user_id, final_attempt=False):
+def hopsworks_account_provision(*, user_id, final_attempt=False, retry_within=None):
     """Create (or adopt) the user's Hopsworks account, set their project limit, store the username.
 
     Raises HopsworksUnavailable when a retry may help and this is not the final attempt (the
-    Celery task retries with backoff); otherwise the assignment ends "failed" with the error.
+    Celery task retries with backoff, within `retry_within` seconds: recorded so the stale sweep
+    waits for it); otherwise the assignment ends "failed" with the error. Raises
+    ProvisioningInFlight when another run for this user is at work (the final attempt leaves
+    the outcome to that run instead).
     """
+    with _one_run_per_user(user_id) as held:
+        if not held:
+            logger.info("user %s: another provisioning run is at work", user_id)
+            if final_attempt:
+                return None
+            raise ProvisioningInFlight(f"Another run is creating the Hopsworks account of user {user_id}.")
+        return _provision(user_id, final_attempt=final_attempt, retry_within=retry_within)
+
+
+def _provision(user_id, *, final_attempt, retry_within):
     assignment = _start(user_id)
     if assignment is None:
         return None
@@ -109,7 +146,8 @@ def hopsworks_account_provision(*, user_id, final_attempt=False):
         client.user_update(account["id"], maxNumProjects=max_projects)
     except HopsworksError as exc:
         retry = isinstance(exc, HopsworksUnavailable) and not final_attempt
-        _finish(assignment, state=State.PROVISIONING if retry else State.FAILED, last_error=str(exc))
+        due = timezone.now() + timedelta(seconds=retry_within) if retry and retry_within is not None else None
+        _finish(assignment, state=State.PROVISIONING if retry else State.FAILED, last_error=str(exc), retry_due_by=due)
         logger.warning(
             "user %s: Hopsworks account on cluster %s failed (attempt %s, %s): %s",
             user.pk, cluster.pk, assignment.attempts, "will retry" if retry else "giving up", exc,

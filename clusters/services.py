@@ -6,9 +6,11 @@ so concurrent sign-ups never push a cluster over `max_users`.
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -53,9 +55,9 @@ def _seat(assignment, cluster):
     assignment.last_error = ""
     assignment.attempts = 0
     assignment.ready_at = None
+    _enqueue_provisioning(assignment)
     assignment.save()
     logger.info("user %s assigned to cluster %s", assignment.user_id, cluster.pk)
-    _enqueue_provisioning(assignment)
 
 
 def _wait(assignment, state):
@@ -69,11 +71,14 @@ def _wait(assignment, state):
 
 
 def _enqueue_provisioning(assignment):
+    """Send the provisioning task once the caller's transaction commits; the caller saves the
+    assignment after this (the attempt time set here tells the stale sweep it was sent)."""
     from .tasks import provision_hopsworks_account
 
     user_id = assignment.user_id
+    assignment.last_attempt_at, assignment.retry_due_by = timezone.now(), None
     # After commit, so the worker sees the seat; robust, so a broker hiccup cannot undo the seat
-    # (the admin "retry provisioning" action and waiting users' re-runs recover it).
+    # (provisioning_stale_requeue, every few minutes, sends it again).
     transaction.on_commit(lambda: provision_hopsworks_account.delay(user_id), robust=True)
 
 
@@ -227,10 +232,34 @@ def provisioning_retry(*, user):
             raise AssignmentError("This user's Hopsworks account is already ready.")
         assignment.state = State.PENDING
         assignment.attempts = 0
-        assignment.save(update_fields=["state", "attempts", "updated_at"])
         _enqueue_provisioning(assignment)
+        assignment.save(update_fields=["state", "attempts", "last_attempt_at", "retry_due_by", "updated_at"])
     logger.info("provisioning retry requested for user %s", user.pk)
     return assignment
+
+
+def provisioning_stale_requeue(*, now=None):
+    """Send provisioning again for seated users whose Celery message was lost (Redis lost it, a
+    worker died before acknowledging it): still pending or provisioning, with no run started or
+    sent for PROVISIONING_STALE_MINUTES and no retry due meanwhile. Their attempt time is bumped,
+    so later sweeps leave them alone while the new run is on its way; a run that does get two
+    messages creates the account once (provisioning adopts what exists, one run per user at a
+    time). Returns the ids of the users whose provisioning was sent."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.PROVISIONING_STALE_MINUTES)
+    with transaction.atomic():
+        stale = list(
+            UserHopsworksAssignment.objects.select_for_update(skip_locked=True)
+            .filter(state__in=(State.PENDING, State.PROVISIONING), last_attempt_at__lt=cutoff)
+            .filter(Q(retry_due_by__isnull=True) | Q(retry_due_by__lt=cutoff))
+            .order_by("last_attempt_at")
+        )
+        for assignment in stale:
+            _enqueue_provisioning(assignment)
+            assignment.save(update_fields=["last_attempt_at", "retry_due_by", "updated_at"])
+            logger.warning("user %s: provisioning (%s, attempt %s) not seen for %s minutes, sent again",
+                           assignment.user_id, assignment.state, assignment.attempts, settings.PROVISIONING_STALE_MINUTES)
+    return [assignment.user_id for assignment in stale]
 
 
 def hopsworks_username_resync(*, user):

@@ -201,6 +201,10 @@ HOPSWORKS_REQUEST_TIMEOUT = env.float("HOPSWORKS_REQUEST_TIMEOUT", default=10.0)
 HOPSWORKS_PROVISION_MAX_RETRIES = env.int("HOPSWORKS_PROVISION_MAX_RETRIES", default=8)
 HOPSWORKS_PROVISION_RETRY_BACKOFF = env.int("HOPSWORKS_PROVISION_RETRY_BACKOFF", default=30)
 HOPSWORKS_PROVISION_RETRY_BACKOFF_MAX = env.int("HOPSWORKS_PROVISION_RETRY_BACKOFF_MAX", default=1800)
+# A seated user whose provisioning has not run (nor is a retry due) for this long had its Celery
+# message lost: the sweeper (every PROVISIONING_SWEEP_SECONDS) sends it again.
+PROVISIONING_STALE_MINUTES = env.int("PROVISIONING_STALE_MINUTES", default=10)
+PROVISIONING_SWEEP_SECONDS = env.int("PROVISIONING_SWEEP_SECONDS", default=300)
 # The demo cluster `make run` seeds (clusters/demo.py), pointing at the sandboxes.
 DEMO_HOPSWORKS_API_KEY = env("DEMO_HOPSWORKS_API_KEY", default="sandbox-admin-key")
 DEMO_HOPSWORKS_URL = env("DEMO_HOPSWORKS_URL", default="http://127.0.0.1:8103")
@@ -223,6 +227,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 USAGE_COLLECTION_MINUTES = env.int("USAGE_COLLECTION_MINUTES", default=15)
 # Tests only: fire the collection every N seconds instead of the quarter-hour crontab (0 = crontab).
 USAGE_COLLECTION_SECONDS = env.int("USAGE_COLLECTION_SECONDS", default=0)
+# A collection task that finds PostgreSQL unreachable retries after this, then twice as long.
+USAGE_COLLECTION_RETRY_SECONDS = env.int("USAGE_COLLECTION_RETRY_SECONDS", default=60)
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
@@ -237,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
     "sync-stripe-usage": {
         "task": "billing.tasks.sync_stripe_usage_daily",
         "schedule": crontab(hour=3, minute=0),
+    },
+    "requeue-stale-provisioning": {
+        "task": "clusters.tasks.requeue_stale_provisioning",
+        "schedule": timedelta(seconds=PROVISIONING_SWEEP_SECONDS),
     },
 }
 

@@ -6,16 +6,18 @@ from django.conf import settings
 from hopsmanaged.celery import app
 
 
-def test_beat_runs_heartbeat_collection_every_quarter_hour_and_daily_stripe_sync():
+def test_beat_runs_heartbeat_collection_every_quarter_hour_daily_stripe_sync_and_provisioning_sweep():
     schedule = settings.CELERY_BEAT_SCHEDULE
     assert {entry["task"] for entry in schedule.values()} == {
         "hopsmanaged.tasks.heartbeat",
         "usage.tasks.collect_usage_all",
         "billing.tasks.sync_stripe_usage_daily",
+        "clusters.tasks.requeue_stale_provisioning",
     }
     assert schedule["heartbeat"]["schedule"] == timedelta(seconds=60)
     assert schedule["collect-usage"]["schedule"] == crontab(minute="*/15")
     assert schedule["sync-stripe-usage"]["schedule"] == crontab(hour=3, minute=0)
+    assert schedule["requeue-stale-provisioning"]["schedule"] == timedelta(minutes=5)
 
 
 def test_collection_fires_on_the_quarter_hours_and_sync_once_a_day_at_three():
