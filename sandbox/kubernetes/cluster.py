@@ -1,8 +1,6 @@
 """The state behind the Kubernetes sandbox: a clock, the simulated pods, faults, calls, the ledger."""
 
-import base64
 import itertools
-import json
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
@@ -12,6 +10,7 @@ from decimal import Decimal
 from . import labels as selectors
 from .clock import Clock
 from .objects import pod_metrics_object, pod_object, status_object
+from .pagination import ContinueTokens
 from .workload import (
     Container, PodTemplate, cpu_quantity, generated_templates, memory_quantity, namespace_for,
     project_names, quantity_nano, slot_of, slot_start,
@@ -77,8 +76,7 @@ class SimulatedCluster:
         self.faults = dict(FAULT_DEFAULTS)
         self.calls = Counter()
         self._snapshots = OrderedDict()
-        self._lists = OrderedDict()
-        self._list_ids = itertools.count(1)
+        self.tokens = ContinueTokens(clock=self.clock, ttl=self.continue_ttl, error=ApiError)
         self._barrier = None
         if system_pods:
             self._add_system_pods()
@@ -270,7 +268,7 @@ class SimulatedCluster:
         page = items[offset:offset + limit] if limit else items[offset:]
         metadata = {"resourceVersion": str(self._resource_version())}
         if limit and offset + limit < len(items):
-            metadata["continue"] = self._remember(items, continue_token, offset + limit)
+            metadata["continue"] = self.tokens.issue(items, continue_token, offset + limit)
             metadata["remainingItemCount"] = len(items) - offset - limit
         return {"kind": "PodList", "apiVersion": "v1", "metadata": metadata, "items": page}
 
@@ -288,38 +286,12 @@ class SimulatedCluster:
     def _resource_version(self):
         return slot_of(self.clock.now()) * 1000 + self.version
 
-    def _remember(self, items, previous_token, offset):
-        with self.lock:
-            list_id = self._decode(previous_token)["rv"] if previous_token else next(self._list_ids)
-            self._lists[list_id] = (self._lists.get(list_id, (self.clock.now(),))[0], items)
-            while len(self._lists) > 16:
-                self._lists.popitem(last=False)
-        raw = json.dumps({"v": "meta.k8s.io/v1", "rv": list_id, "start": offset}).encode()
-        return base64.urlsafe_b64encode(raw).decode()
-
-    @staticmethod
-    def _decode(token):
-        try:
-            return json.loads(base64.urlsafe_b64decode(token.encode()))
-        except ValueError:
-            raise ApiError(400, "BadRequest", "continue key is not valid: illegal base64 data") from None
-
     def _continue(self, token):
-        data = self._decode(token)
         with self.lock:
-            stored = self._lists.get(data.get("rv"))
-            expired = stored is None or self.clock.now() - stored[0] > self.continue_ttl
-            if self.faults["expire_continue"]:
-                expired = True
-                if self.faults["expire_continue"] > 0:
-                    self.faults["expire_continue"] -= 1
-        if expired:
-            raise ApiError(
-                410, "Expired",
-                "The provided continue parameter is too old to display a consistent list result. You can start "
-                "a new list without the continue parameter.",
-            )
-        return stored[1], int(data["start"])
+            expire = bool(self.faults["expire_continue"])
+            if self.faults["expire_continue"] > 0:
+                self.faults["expire_continue"] -= 1
+        return self.tokens.resume(token, force_expired=expire)
 
     def metrics_list(self, *, namespace=None, label_selector="", field_selector=""):
         """A PodMetricsList of running pods; metrics-server never paginates."""
