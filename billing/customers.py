@@ -1,74 +1,31 @@
-"""Stripe-facing writes for an account owner: catalog, customer + subscription, card on file.
+"""Stripe-facing writes for an account owner: customer + subscription, card on file.
 
 Every create carries an idempotency key derived from our own ids, so a retried hook or a second
 worker never makes a second customer or subscription.
 """
 
 import logging
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from . import stripe_client
-from .models import BillingAccount, Meter, StripeCatalogObject
-from .pricing import RESOURCE_OF_METER
-from .selectors import prices_current
+from .models import BillingAccount, Price
+from .price_periods import price_period_stripe_ensure, prices_for_new_subscription, subscription_items_record
 
 logger = logging.getLogger(__name__)
-CATALOG_LOCK_ID = 4_711_001
-PRODUCT_NAME = "Hopsworks Managed compute"
 
 
 def stripe_catalog_ensure():
-    """The product, the two daily meters and their metered prices: {key: stripe_id}, made once."""
-    known = dict(StripeCatalogObject.objects.values_list("key", "stripe_id"))
-    if _catalog_complete(known):
-        return known
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CATALOG_LOCK_ID])
-        known = dict(StripeCatalogObject.objects.values_list("key", "stripe_id"))
-        if "product" not in known:
-            product = stripe_client.product_create(name=PRODUCT_NAME, idempotency_key="catalog-product-v1")
-            known["product"] = _catalog_store("product", product.id)
-        unit_amounts = {price.resource: price.unit_amount for price in prices_current()}
-        missing = [r for r in RESOURCE_OF_METER.values() if r not in unit_amounts]
-        if missing:
-            raise ImproperlyConfigured(f"No price in effect today for {', '.join(missing)}: add one in the admin panel.")
-        for meter in Meter.values:
-            _catalog_meter_ensure(known, meter, unit_amounts[RESOURCE_OF_METER[meter]])
-    return known
-
-
-def _catalog_complete(known):
-    return "product" in known and all(f"price:{m}" in known for m in Meter.values)
-
-
-def _catalog_meter_ensure(known, meter, unit_amount):
-    from .meter_sync import EVENT_NAMES
-
-    if f"meter:{meter}" not in known:
-        created = stripe_client.meter_create(
-            event_name=EVENT_NAMES[meter], display_name=Meter(meter).label,
-            idempotency_key=f"catalog-meter-{meter}-v1",
-        )
-        known[f"meter:{meter}"] = _catalog_store(f"meter:{meter}", created.id)
-    if f"price:{meter}" not in known:
-        cents = Decimal(format((unit_amount * 100).normalize(), "f"))  # 0.100000 USD → 10 cents
-        created = stripe_client.metered_price_create(
-            product=known["product"], meter=known[f"meter:{meter}"], unit_amount_cents=cents,
-            nickname=f"{Meter(meter).label} at ${unit_amount}", idempotency_key=f"catalog-price-{meter}-{cents}",
-        )
-        known[f"price:{meter}"] = _catalog_store(f"price:{meter}", created.id)
-
-
-def _catalog_store(key, stripe_id):
-    StripeCatalogObject.objects.create(key=key, stripe_id=stripe_id)
-    logger.info("Stripe catalog %s is %s", key, stripe_id)
-    return stripe_id
+    """The Stripe meters and prices a new subscription needs (today's and scheduled price periods):
+    [Price rows], each with its Stripe ids, made once."""
+    prices = prices_for_new_subscription()
+    missing = sorted(set(Price.Resource.values) - {price.resource for price in prices})
+    if missing:
+        raise ImproperlyConfigured(f"No price in effect today for {', '.join(missing)}: add one in the admin panel.")
+    return [price_period_stripe_ensure(price=price) for price in prices]
 
 
 def stripe_customer_ensure(*, owner):
@@ -78,7 +35,7 @@ def stripe_customer_ensure(*, owner):
     if owner.is_member:
         logger.info("user %s is a team member: no Stripe customer", owner.pk)
         return None
-    catalog = stripe_catalog_ensure()
+    prices = stripe_catalog_ensure()
     stamp = f"{owner.pk}-{int(owner.date_joined.timestamp())}"
     if not owner.stripe_customer_id:
         customer = stripe_client.customer_create(
@@ -90,9 +47,10 @@ def stripe_customer_ensure(*, owner):
     if not owner.stripe_subscription_id:
         subscription = stripe_client.subscription_create(
             customer=owner.stripe_customer_id,
-            price_ids=[catalog[f"price:{meter}"] for meter in Meter.values],
+            price_ids=[price.stripe_price_id for price in prices],
             idempotency_key=f"subscription-create-{stamp}",
         )
+        subscription_items_record(owner=owner, subscription=subscription)
         owner.stripe_subscription_id = subscription.id
         User.objects.filter(pk=owner.pk).update(stripe_subscription_id=subscription.id)
         BillingAccount.objects.update_or_create(owner=owner, defaults={"subscription_status": subscription.status})

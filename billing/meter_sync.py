@@ -19,13 +19,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import stripe_client
-from .models import Meter, MeterEventSync
+from .models import MeterEventSync
+from .price_periods import PricePeriods, stripe_prices_follow
+from .pricing import EVENT_NAMES, RESOURCE_OF_METER  # noqa: F401  (EVENT_NAMES: read by others from here)
 
 logger = logging.getLogger(__name__)
 
 STRIPE_BACKDATE_DAYS = 35
 SYNC_LOCK_ID = 4_711_004  # pg advisory lock: one sync at a time across processes
-EVENT_NAMES = {Meter.CPU_HOURS: "hopsworks_cpu_hours", Meter.GPU_HOURS: "hopsworks_gpu_hours"}
 HOURS = Decimal("0.000001")
 
 PENDING_SQL = """
@@ -69,6 +70,8 @@ class SyncReport:
 class _Work:
     record: MeterEventSync
     customer: str
+    event_name: str = ""  # the meter of the price in effect on the record's day ("" if none)
+    price_missing: str = ""  # why there is no meter to send to
 
 
 class MeterSyncRefused(Exception):
@@ -97,6 +100,8 @@ def stripe_usage_sync(*, day=None):
         if not held:
             report.skipped_locked = True
             return report
+        # Safety net for price_add's task: every billable price period has its meter, price and items.
+        report.errors.extend(stripe_prices_follow().errors)
         oldest = _oldest_sendable_day(day)
         report.expired = _meter_syncs_expire(before=oldest)
         work = _meter_syncs_claim(oldest=oldest, newest=day)
@@ -117,7 +122,9 @@ def meter_sync_retry(*, sync):
                 raise MeterSyncRefused("This meter event was sent already; there is nothing to retry.")
             if record.day < _oldest_sendable_day(timezone.now().date()):
                 raise MeterSyncRefused("Stripe no longer takes usage this old (35 days): bill this day by hand.")
-            status, error = _meter_event_send(_Work(record=record, customer=record.owner.stripe_customer_id))
+            work = _Work(record=record, customer=record.owner.stripe_customer_id)
+            _event_names_assign([work], PricePeriods.load())
+            status, error = _meter_event_send(work)
             MeterEventSync.objects.filter(pk=record.pk).update(
                 status=status, last_error=error, attempts=F("attempts") + 1, updated_at=timezone.now(),
                 sent_at=timezone.now() if status == MeterEventSync.Status.SENT else None,
@@ -166,7 +173,22 @@ def _meter_syncs_claim(*, oldest, newest):
         work.append(_Work(record=record, customer=customer))
     MeterEventSync.objects.bulk_create(new, batch_size=1000)
     MeterEventSync.objects.bulk_update(changed, ["value", "status", "revision", "identifier"], batch_size=1000)
+    _event_names_assign(work, PricePeriods.load())
     return work
+
+
+def _event_names_assign(work, periods):
+    """Each record goes to the meter of its day's price period: Stripe bills it at that price."""
+    for item in work:
+        record = item.record
+        price = periods.in_effect(RESOURCE_OF_METER[record.meter], record.day)
+        if price is None:
+            item.price_missing = f"No {RESOURCE_OF_METER[record.meter]} price is in effect on {record.day}."
+        elif not price.stripe_event_name or not price.stripe_price_id:
+            item.price_missing = (f"The price in effect on {record.day} (price {price.pk}) has no Stripe meter"
+                                  " yet; it will be sent once it has.")
+        else:
+            item.event_name = price.stripe_event_name
 
 
 def _identifier(owner_id, day, meter, revision):
@@ -198,6 +220,8 @@ def _meter_event_send(item):
     record = item.record
     if not item.customer:
         return MeterEventSync.Status.FAILED, "The owner has no Stripe customer yet."
+    if not item.event_name:
+        return MeterEventSync.Status.PENDING, item.price_missing
     # The end of the usage day (never in the future): a subscription's first period starts at
     # sign-up, so an owner who signed up in the afternoon still has that day on their invoice.
     timestamp = min(
@@ -205,7 +229,7 @@ def _meter_event_send(item):
     )
     try:
         stripe_client.meter_event_create(
-            event_name=EVENT_NAMES[record.meter],
+            event_name=item.event_name,
             customer=item.customer,
             value=f"{Decimal(record.value).quantize(HOURS):f}",
             identifier=record.identifier,

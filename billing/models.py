@@ -18,6 +18,11 @@ class Price(models.Model):
     currency = models.CharField(max_length=3, default="usd")
     effective_from = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # This price period in Stripe (`price_periods.py`): its own billing meter and metered price,
+    # so the days it applies to are invoiced at its unit amount. Blank until created there.
+    stripe_event_name = models.CharField(max_length=100, blank=True)
+    stripe_meter_id = models.CharField(max_length=255, blank=True)
+    stripe_price_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
         db_table = "prices"
@@ -199,3 +204,22 @@ class StripeCatalogObject(models.Model):
 
     def __str__(self):
         return f"{self.key} = {self.stripe_id}"
+
+
+class SubscriptionPriceItem(models.Model):
+    """An owner's Stripe subscription has an item for this price period (made once per pair)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    price = models.ForeignKey(Price, on_delete=models.PROTECT, related_name="+")
+    stripe_subscription_id = models.CharField(max_length=255)
+    stripe_item_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "stripe_subscription_price_items"
+        constraints = [
+            models.UniqueConstraint(fields=["stripe_subscription_id", "price"], name="subscription_item_once_per_price"),
+        ]
+
+    def __str__(self):
+        return f"{self.stripe_item_id} ({self.stripe_subscription_id}, price {self.price_id})"

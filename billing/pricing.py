@@ -16,6 +16,13 @@ CENT = Decimal("0.01")
 # The Stripe meter each priced resource is reported on.
 METER_OF_RESOURCE = {Price.Resource.CPU_HOUR: Meter.CPU_HOURS, Price.Resource.GPU_HOUR: Meter.GPU_HOURS}
 RESOURCE_OF_METER = {meter: resource for resource, meter in METER_OF_RESOURCE.items()}
+# Meter event names start with these; each price period's meter adds its start day (`price_periods.py`).
+EVENT_NAMES = {Meter.CPU_HOURS: "hopsworks_cpu_hours", Meter.GPU_HOURS: "hopsworks_gpu_hours"}
+
+
+def meter_of_event_name(event_name):
+    """The Meter a meter event name reports on (None: not one of ours)."""
+    return next((meter for meter, name in EVENT_NAMES.items() if event_name.startswith(name)), None)
 
 
 class PriceTable:

@@ -213,4 +213,15 @@ def price_add(*, resource, unit_amount, effective_from):
     except IntegrityError:
         raise PriceError("A price for this resource already starts on that day.") from None
     logger.info("price %s added: %s from %s", price.pk, resource, effective_from)
+    transaction.on_commit(lambda: _price_period_stripe_schedule(price_id=price.pk))
     return price
+
+
+def _price_period_stripe_schedule(*, price_id):
+    """Stripe gets the new price period (meter, price, subscription items) in the background."""
+    from .tasks import stripe_price_period_create
+
+    try:
+        stripe_price_period_create.delay(price_id)
+    except Exception:  # the broker is down: the price stays, the next daily sync makes it in Stripe
+        logger.exception("price %s: Stripe propagation not queued; the daily sync will do it", price_id)

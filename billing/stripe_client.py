@@ -23,11 +23,12 @@ _clients_lock = threading.Lock()
 class StripeServiceError(Exception):
     """Stripe could not do what we asked; `retryable` says whether trying later may help."""
 
-    def __init__(self, message, *, retryable, status=None, code=None):
+    def __init__(self, message, *, retryable, status=None, code=None, param=None):
         super().__init__(message)
         self.retryable = retryable
         self.status = status
         self.code = code
+        self.param = param
 
 
 def client():
@@ -70,7 +71,8 @@ def _service_error(what, exc):
     message = getattr(exc, "user_message", None) or str(exc) or exc.__class__.__name__
     if retryable:
         message = f"Stripe is unavailable right now ({message}); it will be tried again."
-    return StripeServiceError(f"{what}: {message}", retryable=retryable, status=status, code=code)
+    param = getattr(exc, "param", None)
+    return StripeServiceError(f"{what}: {message}", retryable=retryable, status=status, code=code, param=param)
 
 
 def _options(idempotency_key=None):
@@ -92,6 +94,12 @@ def meter_create(*, event_name, display_name, idempotency_key):
     }
     return _call("create meter", client().v1.billing.meters.create, params=params,
                  options=_options(idempotency_key))
+
+
+def meter_find(*, event_name):
+    """The active meter for `event_name` (Stripe allows one), or None."""
+    listed = _call("list meters", client().v1.billing.meters.list, params={"status": "active", "limit": 100})
+    return next((m for m in listed.auto_paging_iter() if m.event_name == event_name), None)
 
 
 def product_create(*, name, idempotency_key):
@@ -131,6 +139,20 @@ def subscription_create(*, customer, price_ids, idempotency_key):
     params = {"customer": customer, "items": [{"price": price_id} for price_id in price_ids]}
     return _call("create subscription", client().v1.subscriptions.create, params=params,
                  options=_options(idempotency_key))
+
+
+def subscription_item_create(*, subscription, price, idempotency_key):
+    """Add a metered price to a live subscription (no proration: a metered item bills usage only)."""
+    params = {"subscription": subscription, "price": price, "proration_behavior": "none"}
+    return _call("add subscription item", client().v1.subscription_items.create, params=params,
+                 options=_options(idempotency_key))
+
+
+def subscription_item_find(*, subscription, price):
+    """The subscription's item for `price`, or None."""
+    listed = _call("list subscription items", client().v1.subscription_items.list,
+                   params={"subscription": subscription, "limit": 100})
+    return next((item for item in listed.auto_paging_iter() if item.price.id == price), None)
 
 
 # ---------------------------------------------------------------- Checkout, cards

@@ -56,8 +56,8 @@ def test_a_members_usage_is_in_the_owners_events_and_amounts_equal_the_collected
     collected = BillableUsage.objects.filter(owner=alice, day=day)
     assert sum(r.cpu_hours for r in collected) == D("2.5")
     assert events(stripe_sandbox, alice.stripe_customer_id) == [
-        (f"{alice.pk}-{day}-cpu_hours", "hopsworks_cpu_hours", D("2.500000")),
-        (f"{alice.pk}-{day}-gpu_hours", "hopsworks_gpu_hours", D("0.750000")),
+        (f"{alice.pk}-{day}-cpu_hours", "hopsworks_cpu_hours_from_20250101", D("2.500000")),
+        (f"{alice.pk}-{day}-gpu_hours", "hopsworks_gpu_hours_from_20250101", D("0.750000")),
     ]
     assert stripe_sandbox.meter_events_for(bob.stripe_customer_id or "none") == []
 
@@ -83,7 +83,7 @@ def test_stripe_failing_for_one_owner_leaves_that_day_pending_sends_the_others_a
     later = stripe_usage_sync(day=day + timedelta(days=1))  # the next day's run catches up
 
     assert later.sent == 1
-    assert events(stripe_sandbox, charlie.stripe_customer_id) == [(f"{charlie.pk}-{day}-cpu_hours", "hopsworks_cpu_hours", D("3.000000"))]
+    assert events(stripe_sandbox, charlie.stripe_customer_id) == [(f"{charlie.pk}-{day}-cpu_hours", "hopsworks_cpu_hours_from_20250101", D("3.000000"))]
     assert len(events(stripe_sandbox, alice.stripe_customer_id)) == 1
     record.refresh_from_db()
     assert (record.status, record.attempts) == ("sent", 2)
@@ -138,7 +138,7 @@ def test_usage_added_after_a_day_was_sent_goes_out_as_a_correction_that_replaces
     assert stripe_usage_sync(day=day).sent == 0
 
     start = int(timezone.now().timestamp()) - 40 * 86400
-    total = stripe_sandbox.meter_total(customer=alice.stripe_customer_id, event_name="hopsworks_cpu_hours",
+    total = stripe_sandbox.meter_total(customer=alice.stripe_customer_id, event_name="hopsworks_cpu_hours_from_20250101",
                                        start=start, end=start + 80 * 86400)
     assert total == D("1.5")  # the day window keeps Stripe's last event: no double count
     assert MeterEventSync.objects.get(owner=alice).identifier == f"{alice.pk}-{day}-cpu_hours-r2"

@@ -108,7 +108,7 @@ def test_when_credits_run_out_the_rest_is_billed_postpaid_and_the_owner_is_told(
 
     stripe_usage_sync(day=day)
     sent = {e["event_name"]: e["value"] for e in stripe_sandbox.meter_events_for(alice.stripe_customer_id)}
-    assert sent == {"hopsworks_cpu_hours": D("3.333334"), "hopsworks_gpu_hours": D("0.333334")}
+    assert sent == {"hopsworks_cpu_hours_from_20250101": D("3.333334"), "hopsworks_gpu_hours_from_20250101": D("0.333334")}
 
 
 @pytest.mark.django_db

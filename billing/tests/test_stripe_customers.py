@@ -6,7 +6,7 @@ from accounts.models import User
 from accounts.services import user_upsert_from_auth0
 from accounts.signals import account_owner_created
 from billing.customers import stripe_customer_ensure
-from billing.models import StripeCatalogObject
+from billing.models import Price
 
 
 def customers_of(stripe_sandbox, user):
@@ -34,7 +34,7 @@ def test_owner_sign_up_creates_exactly_one_customer_and_subscription_even_when_t
     subscriptions = stripe_sandbox.objects("subscription", customer=owner.stripe_customer_id)
     assert [s["id"] for s in subscriptions] == [owner.stripe_subscription_id]
     prices = {item["price"]["id"] for item in subscriptions[0]["items"]["data"]}
-    assert prices == set(StripeCatalogObject.objects.filter(key__startswith="price:").values_list("stripe_id", flat=True))
+    assert prices == set(Price.objects.values_list("stripe_price_id", flat=True))
 
 
 @pytest.mark.django_db
@@ -47,7 +47,8 @@ def test_the_subscription_charges_the_database_prices_per_cpu_and_gpu_hour_on_da
     for item in subscription["items"]["data"]:
         meter = stripe_sandbox.state.get(item["price"]["recurring"]["meter"], "billing.meter")
         by_meter[meter["event_name"]] = (item["price"]["unit_amount_decimal"], meter["event_time_window"])
-    assert by_meter == {"hopsworks_cpu_hours": ("10", "day"), "hopsworks_gpu_hours": ("50", "day")}
+    assert by_meter == {"hopsworks_cpu_hours_from_20250101": ("10", "day"),
+                        "hopsworks_gpu_hours_from_20250101": ("50", "day")}
 
 
 @pytest.mark.django_db

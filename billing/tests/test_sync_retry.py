@@ -41,7 +41,7 @@ def test_a_failed_record_retried_is_sent_as_one_meter_event_and_a_second_retry_i
     assert record.sent_at is not None
     [event] = stripe_sandbox.meter_events_for(alice.stripe_customer_id)
     assert (event["identifier"], event["event_name"], event["value"]) == (
-        f"{alice.pk}-{yesterday()}-cpu_hours", "hopsworks_cpu_hours", Decimal("2.500000")
+        f"{alice.pk}-{yesterday()}-cpu_hours", "hopsworks_cpu_hours_from_20250101", Decimal("2.500000")
     )
 
     with pytest.raises(MeterSyncRefused, match="sent already"):

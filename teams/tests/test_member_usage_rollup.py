@@ -58,6 +58,6 @@ def test_member_usage_goes_to_stripe_on_the_owners_meter_events_only(collected_t
     events = stripe_sandbox.meter_events_for()
     assert {e["customer"] for e in events} == {alice.stripe_customer_id}
     sent = {e["event_name"]: Decimal(str(e["value"])) for e in events}
-    assert sent == {"hopsworks_cpu_hours": Decimal("0.75"), "hopsworks_gpu_hours": Decimal("0.25")}
+    assert sent == {"hopsworks_cpu_hours_from_20250101": Decimal("0.75"), "hopsworks_gpu_hours_from_20250101": Decimal("0.25")}
     bob.refresh_from_db()
     assert bob.stripe_customer_id == ""
