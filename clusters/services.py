@@ -70,13 +70,13 @@ def _wait(assignment, state):
     logger.info("user %s waits (%s)", assignment.user_id, state)
 
 
-def _enqueue_provisioning(assignment):
+def _enqueue_provisioning(assignment, *, now=None):
     """Send the provisioning task once the caller's transaction commits; the caller saves the
     assignment after this (the attempt time set here tells the stale sweep it was sent)."""
     from .tasks import provision_hopsworks_account
 
     user_id = assignment.user_id
-    assignment.last_attempt_at, assignment.retry_due_by = timezone.now(), None
+    assignment.last_attempt_at, assignment.retry_due_by = now or timezone.now(), None
     # After commit, so the worker sees the seat; robust, so a broker hiccup cannot undo the seat
     # (provisioning_stale_requeue, every few minutes, sends it again).
     transaction.on_commit(lambda: provision_hopsworks_account.delay(user_id), robust=True)
@@ -255,7 +255,7 @@ def provisioning_stale_requeue(*, now=None):
             .order_by("last_attempt_at")
         )
         for assignment in stale:
-            _enqueue_provisioning(assignment)
+            _enqueue_provisioning(assignment, now=now)
             assignment.save(update_fields=["last_attempt_at", "retry_due_by", "updated_at"])
             logger.warning("user %s: provisioning (%s, attempt %s) not seen for %s minutes, sent again",
                            assignment.user_id, assignment.state, assignment.attempts, settings.PROVISIONING_STALE_MINUTES)
