@@ -3,9 +3,11 @@ next one) has its own Stripe billing meter and metered price, and every owner's 
 item for it. The daily sync sends a day's hours to the meter of the price in effect that day, so
 each invoice line is hours × the price of the days they were used on; no proration, no repricing.
 
-Made when a price is added (a task on commit) and checked again before every daily sync. Every
-Stripe create carries an idempotency key from our ids, and what Stripe made is found again (meters
-by event name, items by price) when our record of it was lost, so nothing is made twice.
+Made when a price is added (a task on commit) and checked again before every daily sync. Nothing
+is made twice: Stripe itself refuses a second active meter for an event name, a second active price
+for a lookup key and a second item for a price on a subscription, and what it already holds is
+found again. Idempotency keys (the Price pk and the hour) cover the client's own retries; they
+change each hour because Stripe replays a stored 500 for the same key for 24 hours.
 """
 
 import logging
@@ -59,6 +61,12 @@ class PricePeriods:
         index = bisect_right(self._starts.get(resource, []), day) - 1
         return self._rows[resource][index] if index >= 0 else None
 
+    def until(self, price):
+        """The first day `price` no longer applies (the next price's start), or None."""
+        starts = self._starts[price.resource]
+        index = bisect_right(starts, price.effective_from)
+        return starts[index] if index < len(starts) else None
+
     def from_day(self, day):
         """Rows that apply to `day` or later: the one in effect then, and every later one."""
         rows = []
@@ -66,12 +74,6 @@ class PricePeriods:
             first = max(bisect_right(starts, day) - 1, 0)
             rows.extend(self._rows[resource][first:])
         return rows
-
-
-def prices_billable(*, today=None):
-    """Price rows that can still receive usage in Stripe (in effect within the last 35 days, or later)."""
-    today = today or timezone.now().date()
-    return PricePeriods.load().from_day(today - timedelta(days=BILLABLE_DAYS_BACK))
 
 
 def prices_for_new_subscription(*, today=None):
@@ -82,6 +84,10 @@ def prices_for_new_subscription(*, today=None):
 def event_name_for(price):
     """The meter event name of a price period, e.g. `hopsworks_cpu_hours_from_20261201`."""
     return f"{EVENT_NAMES[METER_OF_RESOURCE[price.resource]]}_from_{price.effective_from:%Y%m%d}"
+
+
+def _attempt_key(base):
+    return f"{base}-{timezone.now():%Y%m%d%H}"
 
 
 def stripe_product_ensure():
@@ -111,15 +117,7 @@ def price_period_stripe_ensure(*, price):
         if not price.stripe_meter_id:
             _meter_create(price)
         if not price.stripe_price_id:
-            cents = Decimal(format((price.unit_amount * 100).normalize(), "f"))  # 0.100000 USD → 10 cents
-            label = price.get_resource_display()
-            created = stripe_client.metered_price_create(
-                product=product, meter=price.stripe_meter_id, unit_amount_cents=cents,
-                nickname=f"{label}s at ${price.unit_amount} from {price.effective_from}",
-                idempotency_key=f"price-period-{price.pk}-price",
-            )
-            price.stripe_price_id = created.id
-            Price.objects.filter(pk=price.pk).update(stripe_price_id=created.id)
+            _price_create(price, product)
     logger.info("price %s is Stripe meter %s, price %s", price.pk, price.stripe_meter_id, price.stripe_price_id)
     return price
 
@@ -129,7 +127,7 @@ def _meter_create(price):
     try:
         meter = stripe_client.meter_create(
             event_name=event_name, display_name=f"{price.get_resource_display()}s from {price.effective_from}",
-            idempotency_key=f"price-period-{price.pk}-meter",
+            idempotency_key=_attempt_key(f"price-period-{price.pk}-meter"),
         )
     except stripe_client.StripeServiceError as exc:
         # Made before, but our record of it was lost (and the key has expired): Stripe refuses a
@@ -139,6 +137,25 @@ def _meter_create(price):
             raise
     price.stripe_event_name, price.stripe_meter_id = event_name, meter.id
     Price.objects.filter(pk=price.pk).update(stripe_event_name=event_name, stripe_meter_id=meter.id)
+
+
+def _price_create(price, product):
+    cents = Decimal(format((price.unit_amount * 100).normalize(), "f"))  # 0.100000 USD → 10 cents
+    lookup_key = f"hopsworks-price-period-{price.pk}"
+    try:
+        created = stripe_client.metered_price_create(
+            product=product, meter=price.stripe_meter_id, unit_amount_cents=cents, lookup_key=lookup_key,
+            nickname=f"{price.get_resource_display()}s at ${price.unit_amount} from {price.effective_from}",
+            idempotency_key=_attempt_key(f"price-period-{price.pk}-price"),
+        )
+    except stripe_client.StripeServiceError as exc:
+        # Made before (our record lost, the key expired): a second price on the same meter would
+        # bill its hours twice, so take the one holding the lookup key.
+        created = stripe_client.price_find(lookup_key=lookup_key) if exc.param == "lookup_key" else None
+        if created is None:
+            raise
+    price.stripe_price_id = created.id
+    Price.objects.filter(pk=price.pk).update(stripe_price_id=created.id)
 
 
 def subscription_items_record(*, owner, subscription):
@@ -156,7 +173,8 @@ def stripe_prices_follow(*, price_id=None):
     them, and add each to every owner's subscription that lacks it; returns a PropagationReport.
     Idempotent: run on price_add's commit and before every daily sync."""
     report = PropagationReport()
-    prices = prices_billable()
+    periods = PricePeriods.load()
+    prices = periods.from_day(timezone.now().date() - timedelta(days=BILLABLE_DAYS_BACK))
     if price_id is not None:
         prices = [p for p in prices if p.pk == price_id]
     ready = []
@@ -168,7 +186,7 @@ def stripe_prices_follow(*, price_id=None):
         except stripe_client.StripeServiceError as exc:
             logger.warning("Stripe meter/price for price %s not made: %s", price.pk, exc)
             report.errors.append(f"price {price.pk}: {exc}")
-    for owner_id, subscription, price in _items_missing(ready):
+    for owner_id, subscription, price in _items_missing(ready, periods):
         try:
             _subscription_item_add(owner_id=owner_id, subscription=subscription, price=price)
             report.items_added += 1
@@ -182,24 +200,25 @@ def stripe_prices_follow(*, price_id=None):
     return report
 
 
-def _items_missing(prices):
-    """(owner_id, subscription id, price) for every owner subscription without an item for a price."""
+def _items_missing(prices, periods):
+    """(owner_id, subscription id, price) for every owner subscription without an item for a price
+    that applies on or after the day the owner joined (earlier periods cannot hold their usage)."""
     if not prices:
         return []
-    by_pk = {price.pk: price for price in prices}
+    ends = {price.pk: periods.until(price) for price in prices}
     owners = (get_user_model().objects.exclude(stripe_subscription_id="").filter(account_owner__isnull=True)
-              .values_list("pk", "stripe_subscription_id"))
-    have = set(SubscriptionPriceItem.objects.filter(price_id__in=by_pk)
+              .values_list("pk", "stripe_subscription_id", "date_joined"))
+    have = set(SubscriptionPriceItem.objects.filter(price_id__in=ends)
                .values_list("stripe_subscription_id", "price_id"))
-    return [(owner_id, subscription, by_pk[pk]) for owner_id, subscription in owners for pk in by_pk
-            if (subscription, pk) not in have]
+    return [(owner_id, subscription, price) for owner_id, subscription, joined in owners for price in prices
+            if (subscription, price.pk) not in have and (ends[price.pk] is None or ends[price.pk] > joined.date())]
 
 
 def _subscription_item_add(*, owner_id, subscription, price):
     try:
         item = stripe_client.subscription_item_create(
             subscription=subscription, price=price.stripe_price_id,
-            idempotency_key=f"subscription-item-{subscription}-{price.pk}",
+            idempotency_key=_attempt_key(f"subscription-item-{subscription}-{price.pk}"),
         )
     except stripe_client.StripeServiceError as exc:
         # Stripe refuses a second item with the same price: it was added before, find it.

@@ -102,15 +102,23 @@ def meter_find(*, event_name):
     return next((m for m in listed.auto_paging_iter() if m.event_name == event_name), None)
 
 
+def price_find(*, lookup_key):
+    """The active price with `lookup_key`, or None."""
+    listed = _call("list prices", client().v1.prices.list, params={"lookup_keys": [lookup_key], "active": True})
+    return next(iter(listed.data), None)
+
+
 def product_create(*, name, idempotency_key):
     return _call("create product", client().v1.products.create, params={"name": name},
                  options=_options(idempotency_key))
 
 
-def metered_price_create(*, product, meter, unit_amount_cents, nickname, idempotency_key):
-    """A monthly metered price on `meter`: `unit_amount_cents` (Decimal) per unit."""
+def metered_price_create(*, product, meter, unit_amount_cents, nickname, lookup_key, idempotency_key):
+    """A monthly metered price on `meter`: `unit_amount_cents` (Decimal) per unit; `lookup_key`
+    (unique among active prices) finds it again."""
     params = {
         "product": product,
+        "lookup_key": lookup_key,
         "currency": "usd",
         "nickname": nickname,
         "unit_amount_decimal": unit_amount_cents,

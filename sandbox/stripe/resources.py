@@ -91,6 +91,9 @@ def register(api, sandbox):
             if meter is None or meter["status"] != "active":
                 raise ApiError(400, "Metered prices must be backed by an active meter (recurring[meter]).",
                                param="recurring[meter]")
+        lookup_key = params.get("lookup_key")
+        if lookup_key and any(p["lookup_key"] == lookup_key for p in state.all("price", active=True)):
+            raise ApiError(400, f"A price already uses the lookup key '{lookup_key}'.", param="lookup_key")
         amount = params.get("unit_amount_decimal", params.get("unit_amount"))
         try:
             amount = Decimal(amount)
@@ -100,6 +103,7 @@ def register(api, sandbox):
         return state.put(base(
             state, "price", "price", active=True, currency=params["currency"], product=product,
             nickname=params.get("nickname"), billing_scheme="per_unit", metadata=params.get("metadata") or {},
+            lookup_key=lookup_key,
             type="recurring" if recurring else "one_time",
             recurring=None if not recurring else {
                 "interval": recurring["interval"], "interval_count": int(recurring.get("interval_count", 1)),
@@ -108,6 +112,15 @@ def register(api, sandbox):
             unit_amount=int(amount) if amount == amount.to_integral_value() else None,
             unit_amount_decimal=str(amount),
         ))
+
+    @api.route("GET", "/v1/prices", params=P.PriceListParams)
+    def price_list(params):
+        found = state.all("price")
+        if params.get("lookup_keys"):
+            found = [p for p in found if p["lookup_key"] in params["lookup_keys"]]
+        if "active" in params:
+            found = [p for p in found if p["active"] == (str(params["active"]).lower() == "true")]
+        return paginate(found, params, "/v1/prices")
 
     # ---------------------------------------------------------------- billing meters and events
 
