@@ -1,6 +1,7 @@
 """Celery: beat starts `collect_usage_all` every 15 minutes; it fans out one task per cluster."""
 
 from celery import group, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from clusters.models import HopsworksCluster
@@ -9,7 +10,7 @@ from .selectors import clusters_to_collect
 from .services import collection_run_execute
 from .slots import slot_parse, slot_start
 
-RETRY_SECONDS = 60
+RETRY_SECONDS = settings.USAGE_COLLECTION_RETRY_SECONDS  # 60 s by default, then 120 s
 
 
 # PostgreSQL unreachable for a moment (a restart, a failover) must not lose the slot.
@@ -35,7 +36,8 @@ def collect_usage_all(self, slot=None):
     autoretry_for=DATABASE_DOWN, retry_backoff=RETRY_SECONDS, retry_jitter=False,
 )
 def collect_usage_cluster(self, cluster_id, slot):
-    """Collect one cluster for one slot; a failed run is retried (60 s, then 120 s) within the slot."""
+    """Collect one cluster for one slot; a failed run is retried (60 s, then 120 s) within the slot;
+    so is one that finds PostgreSQL unreachable."""
     cluster = HopsworksCluster.objects.filter(pk=cluster_id).first()
     if cluster is None:
         return "cluster gone"
