@@ -229,6 +229,9 @@ USAGE_COLLECTION_MINUTES = env.int("USAGE_COLLECTION_MINUTES", default=15)
 USAGE_COLLECTION_SECONDS = env.int("USAGE_COLLECTION_SECONDS", default=0)
 # A collection task that finds PostgreSQL unreachable retries after this, then twice as long.
 USAGE_COLLECTION_RETRY_SECONDS = env.int("USAGE_COLLECTION_RETRY_SECONDS", default=60)
+# A cluster's collection task not started within this many seconds of the fan-out is dropped (a
+# message redelivered after a worker machine died): it would measure another slot's minutes.
+USAGE_COLLECTION_DEADLINE_SECONDS = env.int("USAGE_COLLECTION_DEADLINE_SECONDS", default=USAGE_COLLECTION_MINUTES * 60)
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {

@@ -27,7 +27,12 @@ def collect_usage_all(self, slot=None):
         # Retried for the same slot, which the retry carries (not "now" at retry time).
         raise self.retry(args=[slot.isoformat()], kwargs={}, countdown=10 * 2**self.request.retries, exc=exc)
     if cluster_ids:
-        group(collect_usage_cluster.s(cluster_id, slot.isoformat()) for cluster_id in cluster_ids).apply_async()
+        # Redis redelivers an unacknowledged message (its worker machine died) only after the
+        # visibility timeout: a run that late would book other minutes as this slot's. Celery drops
+        # the expired message instead (its retries keep the deadline); the slot shows no run.
+        group(collect_usage_cluster.s(cluster_id, slot.isoformat()) for cluster_id in cluster_ids).apply_async(
+            expires=settings.USAGE_COLLECTION_DEADLINE_SECONDS,
+        )
     return len(cluster_ids)
 
 

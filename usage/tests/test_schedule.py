@@ -1,6 +1,7 @@
 """Acceptance 4: a real Celery beat and worker on Redis run the collection schedule."""
 
 import re
+import time
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -50,3 +51,39 @@ def test_beat_and_worker_collect_every_cluster_and_repeated_beats_in_a_slot_add_
     for user in (alice, bob):
         total = UsageDaily.objects.filter(user=user).aggregate(cpu=Sum("cpu_hours"))["cpu"]
         assert total == Decimal("0.25") * len(slots)
+
+
+def test_a_cluster_task_that_reaches_a_worker_after_its_deadline_is_dropped_and_books_nothing(
+    celery_processes, celery_queue, kubernetes_sandbox_factory, make_cluster, hopsworks_users, settings, wait
+):
+    """A message Redis redelivers long after its worker machine died would measure the pods running
+    now and book them under the old slot: the minutes of now would be billed twice, those of the
+    slot never. Celery drops the expired message; the slot shows no run."""
+    from usage.tasks import collect_usage_all
+
+    (alice,) = hopsworks_users("alice")
+    kube = kubernetes_sandbox_factory()
+    kube.sandbox.pod_add(alice.hopsworks_username, "alice-a", cpu="1")
+    make_cluster("eu-1", kube)
+    celery = celery_processes()
+    celery_queue.use(celery.queue)
+    settings.USAGE_COLLECTION_DEADLINE_SECONDS = 1
+
+    collect_usage_all(slot_start().isoformat())  # the fan-out, as the beat's task does it
+    time.sleep(2)  # no worker yet: the message waits past its deadline
+    celery.start_worker(concurrency=1)
+    wait(lambda: "Discarding revoked task" in celery.log("worker"), timeout=60,
+         message="the worker to drop the expired task")
+    celery.stop("worker")
+
+    assert "collect_usage_cluster" in celery.log("worker")
+    assert kube.sandbox.calls["pods"] == 0  # the cluster was never read
+    assert not CollectionRun.objects.exists() and not UsageDaily.objects.exists()
+
+    # The same fan-out within its deadline is collected.
+    settings.USAGE_COLLECTION_DEADLINE_SECONDS = 900
+    collect_usage_all(slot_start().isoformat())
+    celery.start_worker(concurrency=1)
+    run = wait(lambda: CollectionRun.objects.filter(status="succeeded").first(), timeout=60,
+               message="the collection within its deadline")
+    assert UsageDaily.objects.get(user=alice).cpu_hours == Decimal("0.25") and run.users_count == 1
