@@ -10,13 +10,15 @@ Four records are kept by four different parties and set side by side for a perio
   with the postpaid part that prepaid credits did not cover;
 - **charged** — the Stripe sandbox's meter events (`GET <Stripe>/_sandbox/meter_events`; per
   customer, meter and UTC day the last event received counts, as it does for a meter with a
-  one-day window) that an invoice can include — stamped at or after the customer's subscription
-  started; earlier ones fall in no billing period — and the prepaid ledger's usage debits, dated
-  by their collection run's slot.
+  one-day window) that an invoice can include — on a meter whose price is an item of the
+  customer's subscription, stamped at or after that item started; others fall in no billing
+  period — and the prepaid ledger's usage debits, dated by their collection run's slot.
 
 Checks, per owner and day: CPU, GPU and memory hours ran = usage_daily; CPU and GPU hours
-usage_daily = billing; billing's postpaid hours = Stripe's; and, in USD at the day's prices, the
-cost of what ran = credits debited + the cost of Stripe's hours. Every difference larger than the
+usage_daily = billing; billing's postpaid hours = Stripe's; and, in USD, the cost of what ran at
+the day's database prices = credits debited + Stripe's hours at the unit price of the Stripe price
+they were metered under (one price per price period: a day sent to the wrong period's meter shows
+here). Every difference larger than the
 tolerance is reported. The tolerance absorbs the 6-decimal rounding billing stores per slot (at
 most 1e-6 per row and slot, i.e. below 0.0001 for a day's 96 slots); a slot lost or counted twice
 is thousands of times larger.
@@ -33,16 +35,15 @@ from django.conf import settings
 from django.db.models import Sum
 
 from accounts.models import User
-from billing.meter_sync import EVENT_NAMES
 from billing.models import BillableUsage, CreditLedgerEntry, Meter
-from billing.pricing import PriceTable
+from billing.pricing import PriceTable, meter_of_event_name
 from clusters.models import HopsworksCluster
 from usage.models import CollectionRun, UsageDaily
 
 ZERO = Decimal(0)
 TOLERANCE = Decimal("0.001")
 HTTP_TIMEOUT = 30
-METER_OF_EVENT = {name: meter for meter, name in EVENT_NAMES.items()}
+CENTS = Decimal(100)
 
 
 class ConservationError(Exception):
@@ -63,7 +64,7 @@ class OwnerDay:
     counted: dict = _quantities("cpu", "gpu", "memory")
     billed: dict = _quantities("cpu", "gpu", "postpaid_cpu", "postpaid_gpu")
     stripe: dict = _quantities("cpu", "gpu")  # meter events an invoice can include
-    stripe_early: dict = _quantities("cpu", "gpu")  # stamped before the subscription started
+    stripe_early: dict = _quantities("cpu", "gpu")  # on no subscription item of theirs, or before it was added
     credits: Decimal = ZERO  # USD debited from prepaid credits for this day's slots
     cost_ran: Decimal = ZERO
     cost_stripe: Decimal = ZERO
@@ -152,7 +153,8 @@ class ConservationReport:
             lines.extend(f"  {difference}" for difference in self.differences)
             lines.extend(
                 f"  {row.owner} {row.day}: Stripe holds {row.stripe_early['cpu']:.6f} CPU h and"
-                f" {row.stripe_early['gpu']:.6f} GPU h stamped before the subscription started: never invoiced"
+                f" {row.stripe_early['gpu']:.6f} GPU h on no subscription item, or stamped before it was added:"
+                " never invoiced"
                 for row in self.rows if any(row.stripe_early.values())
             )
         else:
@@ -205,22 +207,27 @@ def ledger_entries(*, start, end):
 
 
 def stripe_meter_values(*, stripe_url=None):
-    """{(customer, meter, day): (value, invoiceable)}: the last event per customer, meter and UTC
-    day (a one-day window), and whether its timestamp falls after the customer's subscription began."""
+    """{(customer, Stripe meter id, day): (Meter, value, invoiceable, USD per unit)}: the last event
+    per customer, meter and UTC day (a one-day window); invoiceable when the customer's subscription
+    has an item on that meter started by the event's timestamp, priced at that item's price."""
     base = (stripe_url or settings.STRIPE_API_BASE).rstrip("/")
-    started = {}
+    items = {}  # (customer, meter id) -> (when the item was added, USD per unit)
     for subscription in _get_json(f"{base}/_sandbox/objects/subscription"):
-        customer, start = subscription["customer"], int(subscription["start_date"])
-        started[customer] = min(start, started.get(customer, start))
+        for item in subscription["items"]["data"]:
+            key = (subscription["customer"], (item["price"].get("recurring") or {}).get("meter"))
+            added = int(item["created"])
+            if key not in items or added < items[key][0]:
+                items[key] = (added, Decimal(str(item["price"]["unit_amount_decimal"])) / CENTS)
     last = {}
     for event in _get_json(f"{base}/_sandbox/meter_events"):  # in the order Stripe received them
-        meter = METER_OF_EVENT.get(event["event_name"])
+        meter = meter_of_event_name(event["event_name"])
         if meter is None:
             continue
         timestamp = int(event["timestamp"])
         day = datetime.fromtimestamp(timestamp, tz=dt_timezone.utc).date()
-        invoiceable = event["customer"] in started and timestamp >= started[event["customer"]]
-        last[(event["customer"], meter, day)] = (Decimal(str(event["value"])), invoiceable)
+        start, unit = items.get((event["customer"], event["meter"]), (None, ZERO))
+        invoiceable = start is not None and timestamp >= start
+        last[(event["customer"], event["meter"], day)] = (meter, Decimal(str(event["value"])), invoiceable, unit)
     return last
 
 
@@ -276,10 +283,11 @@ def conservation_report(*, start, end, stripe_url=None, tolerance=TOLERANCE):
 
     customers = {u.stripe_customer_id: u.pk for u in users.values() if u.stripe_customer_id}
     meter_values = stripe_meter_values(stripe_url=stripe_url)
-    for (customer, meter, day), (value, invoiceable) in meter_values.items():
+    for (customer, _meter_id, day), (meter, value, invoiceable, unit) in meter_values.items():
         if first_day <= day <= last_day:
             row = rows.get(customers.get(customer, f"Stripe customer {customer} (no user)"), day)
             (row.stripe if invoiceable else row.stripe_early)["cpu" if meter == Meter.CPU_HOURS else "gpu"] += value
+            row.cost_stripe += value * unit if invoiceable else ZERO
 
     runs = dict(CollectionRun.objects.filter(slot_start__gte=start, slot_start__lt=end).values_list("pk", "slot_start"))
     debits = list(CreditLedgerEntry.objects.filter(reason=CreditLedgerEntry.Reason.USAGE,
@@ -292,7 +300,6 @@ def conservation_report(*, start, end, stripe_url=None, tolerance=TOLERANCE):
     prices = PriceTable.between(first_day, last_day)
     for row in rows.rows.values():
         row.cost_ran = prices.cost(row.day, cpu_hours=row.ran["cpu"], gpu_hours=row.ran["gpu"])
-        row.cost_stripe = prices.cost(row.day, cpu_hours=row.stripe["cpu"], gpu_hours=row.stripe["gpu"])
 
     ordered = sorted(rows.rows.values(), key=lambda r: (r.owner, r.day))
     differences, residue = [], ZERO
