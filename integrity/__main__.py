@@ -21,8 +21,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hopsmanaged.settings")
     import django
+    from django.apps import apps
 
-    django.setup()
+    if not apps.ready:  # called in-process (tests): setting up again would rebind logging to this stderr
+        django.setup()
     from integrity.conservation import conservation_report
 
     report = conservation_report(start=args.start, end=args.end)
