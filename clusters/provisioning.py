@@ -8,14 +8,14 @@ redelivery or an admin retry arriving while a run is at work waits for it instea
 """
 
 import logging
-from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from hopsmanaged.advisory_locks import advisory_lock_try
 
 from .hopsworks_client import HopsworksClient, HopsworksError, HopsworksRejected, HopsworksUnavailable
 from .models import UserHopsworksAssignment
@@ -27,20 +27,6 @@ LOCK_CLASS = 4_711_101  # pg advisory lock (class, user id): one provisioning ru
 
 class ProvisioningInFlight(Exception):
     """Another run is creating this user's account right now; try again later."""
-
-
-@contextmanager
-def _one_run_per_user(user_id):
-    """Yields whether this process holds the user's provisioning lock (until the block ends)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, user_id])
-        held = cursor.fetchone()[0]
-    try:
-        yield held
-    finally:
-        if held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, user_id])
 
 
 def _names(user):
@@ -125,7 +111,7 @@ def hopsworks_account_provision(*, user_id, final_attempt=False, retry_within=No
     ProvisioningInFlight when another run for this user is at work (the final attempt leaves
     the outcome to that run instead).
     """
-    with _one_run_per_user(user_id) as held:
+    with advisory_lock_try(LOCK_CLASS, user_id) as held:
         if not held:
             logger.info("user %s: another provisioning run is at work", user_id)
             if final_attempt:
