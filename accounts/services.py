@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .auth0_client import Auth0TokenRejected, auth0_claims, userinfo_fetch
 from .models import User
-from .signals import account_owner_created, user_registered
+from .signals import account_owner_created, email_verified as email_verified_signal, user_registered
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def user_upsert_from_auth0(*, sub, email, name="", email_verified=None):
 
 
 def _user_sync_profile(*, user, email, name, email_verified):
+    vouched_before = (user.email.lower(), user.email_verified)
     changed = []
     if email_verified is not None and user.email_verified != bool(email_verified):
         user.email_verified = bool(email_verified)
@@ -59,6 +60,8 @@ def _user_sync_profile(*, user, email, name, email_verified):
     if changed:
         user.save(update_fields=[*changed, "updated_at"])
         logger.info("user %s profile synced from Auth0: %s", user.pk, ",".join(changed))
+    if user.email_verified and (user.email.lower(), True) != vouched_before:
+        email_verified_signal.send(sender=User, user=user)
 
 
 def _user_announce(*, user):

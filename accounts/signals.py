@@ -7,10 +7,16 @@ by setting `account_owner` and saving.
 `account_owner_created(sender=User, user=user)` — sent right after `user_registered` when the new
 user is still an account owner (billing: Stripe customer and subscription).
 
-Both are sent inside the creating transaction (`transaction.on_commit` is the receiver's choice).
+`email_verified(sender=User, user=user)` — Auth0 has just vouched for an existing user's current
+address (at sign-in or sync-user): their `email_verified` flag turned true, or their address changed
+to one Auth0 says is verified. Not sent at creation: `user_registered` receivers read
+`user.email_verified` (teams: an invited member's seat waits for a confirmed address).
+
+All are sent inside the upsert's transaction (`transaction.on_commit` is the receiver's choice).
 """
 
 from django.dispatch import Signal
 
 user_registered = Signal()
 account_owner_created = Signal()
+email_verified = Signal()

@@ -15,6 +15,13 @@ EXPLANATIONS = {
     "failed": ("Failed — we are on it", "Creating your Hopsworks account failed. Our team has been told and is on it; nothing for you to do."),
 }
 MEMBER_WAITING_FOR_CARD = "Your account owner has not added a payment method yet; your Hopsworks account is created once they do."
+# A member with no assignment at all: teams asks for their seat only once the invited address is
+# proven (teams.membership.member_confirm), so nothing was asked yet.
+AWAITING_CONFIRMATION = "awaiting_confirmation"
+MEMBER_CONFIRM_ADDRESS = (
+    "Confirm your email address: open the invitation link we sent to {email}, or verify your address "
+    "with your sign-in provider and sign in again. Your Hopsworks account is created once it is confirmed."
+)
 
 
 def instance_for(*, user):
@@ -34,6 +41,10 @@ def instance_for(*, user):
     label, explanation = EXPLANATIONS[state]
     if state == State.WAITING_FOR_CARD and user.account_owner_id:
         explanation = MEMBER_WAITING_FOR_CARD
+    if assignment is None and user.account_owner_id:
+        # Not proven to be the invited person yet: nothing about the owner's cluster either.
+        state, label, cluster = AWAITING_CONFIRMATION, "Confirm your email address", None
+        explanation = MEMBER_CONFIRM_ADDRESS.format(email=user.email)
     ready = state == State.READY
     return {
         "state": state,
@@ -42,7 +53,7 @@ def instance_for(*, user):
         "cluster": {"name": cluster.name, "region": cluster.region} if cluster else None,
         "hopsworks_url": cluster.hopsworks_url if cluster and ready else None,
         "hopsworks_username": user.hopsworks_username if ready else None,
-        "settled": state in (State.READY, State.FAILED, State.WAITING_FOR_CARD),
+        "settled": state in (State.READY, State.FAILED, State.WAITING_FOR_CARD, AWAITING_CONFIRMATION),
         "is_member": bool(user.account_owner_id),
     }
 

@@ -1,7 +1,14 @@
-"""Writes for team membership: joining through an invite, removal by the owner, leaving.
+"""Writes for team membership: joining through an invite, confirming the address, removal by the
+owner, leaving.
 
 A member is a user whose `account_owner` is set: their usage lands on the owner's bill and they
 sit on the owner's cluster (clusters' `assignment_request` knows that rule).
+
+Joining happens at registration for an address with a pending invite, but Auth0 lets anyone sign up
+with any address before verifying it. So the seat (and the Hopsworks account on the owner's cluster)
+waits until the address is proven: the member opened the invite's link (its token only reached the
+mailbox) while signed in with the address, or Auth0 says the address is verified. The accepted
+invite's `confirmed_at` records it; until then the member has no assignment at all.
 """
 
 import logging
@@ -48,8 +55,46 @@ def member_join_on_registration(*, user):
     invite.accepted_by = user
     invite.save(update_fields=["status", "accepted_at", "accepted_by"])
     logger.info("user %s joined the team of %s through invite %s", user.pk, invite.owner_id, invite.pk)
-    assignment_request(user=user)
+    if user.email_verified:
+        _invite_confirm(invite=invite, user=user, how="address verified by Auth0 at registration")
     return invite
+
+
+def member_confirm(*, user, token_invite=None):
+    """Seat a member whose invited address is now proven; idempotent (one seat, one Hopsworks account).
+
+    `token_invite`: the invite whose link the signed-in `user` opened (proof by mailbox); without it
+    the proof is Auth0's `email_verified` flag. Either way the user's current address must be the
+    invited one. Returns the confirmed invite, or None when there is nothing to confirm (an owner,
+    a member without an unconfirmed invite) or no proof.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.account_owner_id is None:
+            return None
+        invite = (
+            TeamInvite.objects.select_for_update()
+            .filter(owner_id=user.account_owner_id, accepted_by=user, status=TeamInvite.Status.ACCEPTED)
+            .order_by("-accepted_at", "-pk")
+            .first()
+        )
+        if invite is None or invite.confirmed_at is not None or invite.email != user.email.lower():
+            return None
+        if token_invite is not None and token_invite.pk == invite.pk:
+            how = "invitation link opened while signed in"
+        elif user.email_verified:
+            how = "address verified by Auth0"
+        else:
+            return None
+        _invite_confirm(invite=invite, user=user, how=how)
+    return invite
+
+
+def _invite_confirm(*, invite, user, how):
+    invite.confirmed_at = timezone.now()
+    invite.save(update_fields=["confirmed_at"])
+    logger.info("user %s confirmed %s for invite %s (%s): requesting their seat", user.pk, invite.email, invite.pk, how)
+    assignment_request(user=user)
 
 
 def member_remove(*, owner, member_id):

@@ -25,6 +25,9 @@ class TeamInvite(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the member proved the invited address is theirs (opened this invite's link while signed
+    # in with it, or Auth0 said `email_verified`); until then they get no seat (teams.membership).
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -15,6 +15,7 @@ class Outcome:
 
     SIGN_IN = "sign_in"  # anonymous: show the invitation and the way to sign in
     JOINED = "joined"  # this person is in the team through this invitation
+    CONFIRM = "confirm"  # they joined at registration; opening the link now proves the address
     UNKNOWN = "unknown"
     REVOKED = "revoked"
     USED = "used"
@@ -36,6 +37,14 @@ def invite_outcome(*, invite, user):
     signed_in = user is not None and user.is_authenticated
     if invite is None:
         return Outcome.UNKNOWN
+    if invite.status == TeamInvite.Status.ACCEPTED and invite.confirmed_at is None:
+        # Joined at registration with an unproven address: the link (only the mailbox has it) and
+        # a sign-in as that member with the invited address prove it.
+        if not signed_in:
+            return Outcome.SIGN_IN
+        if invite.accepted_by_id != user.pk:
+            return Outcome.USED
+        return Outcome.CONFIRM if user.email.lower() == invite.email else Outcome.WRONG_ADDRESS
     if invite.status == TeamInvite.Status.ACCEPTED:
         return Outcome.JOINED if signed_in and invite.accepted_by_id == user.pk else Outcome.USED
     if invite.status == TeamInvite.Status.REVOKED:
@@ -59,15 +68,23 @@ def invites_pending(*, owner):
 
 
 def members_of(*, owner):
-    """The owner's team members with `joined_at` (when their invite was accepted), oldest first."""
-    joined = (
-        TeamInvite.objects.filter(owner=owner, accepted_by=OuterRef("pk"), status=TeamInvite.Status.ACCEPTED)
-        .order_by("-accepted_at")
-        .values("accepted_at")[:1]
+    """The owner's team members with `joined_at` (when their invite was accepted) and
+    `address_confirmed` (False while the invited address is unproven: no seat yet), oldest first."""
+    accepted = TeamInvite.objects.filter(
+        owner=owner, accepted_by=OuterRef("pk"), status=TeamInvite.Status.ACCEPTED
+    ).order_by("-accepted_at", "-pk")
+    members = (
+        User.objects.filter(account_owner=owner)
+        .annotate(
+            joined_at=Subquery(accepted.values("accepted_at")[:1]),
+            confirmed_at=Subquery(accepted.values("confirmed_at")[:1]),
+        )
+        .order_by("email", "pk")
     )
-    members = User.objects.filter(account_owner=owner).annotate(joined_at=Subquery(joined)).order_by("email", "pk")
     result = list(members)
     for member in result:
+        # A member who did not come through an invite had nothing to confirm.
+        member.address_confirmed = member.joined_at is None or member.confirmed_at is not None
         member.joined_at = member.joined_at or member.date_joined
     return sorted(result, key=lambda m: (m.joined_at, m.pk))
 
@@ -99,6 +116,6 @@ def team_usage_this_month(*, owner):
     return {
         "month": usage["start"],
         "owner_usage": rows[owner.pk],
-        "members": [{**rows[m.pk], "joined_at": m.joined_at} for m in members],
+        "members": [{**rows[m.pk], "joined_at": m.joined_at, "address_confirmed": m.address_confirmed} for m in members],
         "team_totals": usage["totals"],
     }

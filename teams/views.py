@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import selectors
 from .emails import InviteEmailFailed
 from .forms import InviteForm
-from .membership import MembershipRefused, member_leave, member_remove
+from .membership import MembershipRefused, member_confirm, member_leave, member_remove
 from .models import TeamInvite
 from .permissions import member_required, owner_required
 from .selectors import Outcome
@@ -150,6 +150,13 @@ def join(request, token=None):
         login_url = f"{resolve_url(settings.LOGIN_URL)}?next={reverse('teams:join_continue')}"
         return render(request, "teams/join.html", {"invite": invite, "login_url": login_url})
     request.session.pop(SESSION_INVITE_TOKEN, None)
+    if outcome == Outcome.CONFIRM:
+        member_confirm(user=request.user, token_invite=invite)
+        messages.success(
+            request, f"Your address is confirmed: you are a member of {invite.owner.display_name}'s team "
+            "and your Hopsworks account is on its way."
+        )
+        return redirect("/dashboard/")
     if outcome == Outcome.JOINED:
         messages.success(request, f"You are a member of {invite.owner.display_name}'s team.")
         return redirect("/dashboard/")

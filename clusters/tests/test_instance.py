@@ -86,9 +86,20 @@ def test_a_member_sees_the_owners_cluster_while_waiting(client_for, make_owner, 
     assert body["is_member"] is True
 
 
+def test_a_member_nobody_asked_a_seat_for_is_told_to_confirm_their_address(client_for, make_owner, make_cluster, make_user):
+    make_cluster("eu-1", region="eu-north-1")
+    owner = make_owner()
+    assignment_request(user=owner)
+    member = make_user("member@example.com", owner=owner)  # teams asks for no seat until confirmed
+    body = client_for(member).get("/api/instance").json()
+    assert body["state"] == "awaiting_confirmation" and body["cluster"] is None and body["settled"] is True
+    assert "open the invitation link we sent to member@example.com" in body["explanation"]
+
+
 def test_a_member_whose_owner_has_no_card_is_told_so(client_for, make_owner, make_user):
     owner = make_owner(card=False)
     member = make_user("member@example.com", owner=owner)
+    assignment_request(user=member)  # what teams does once the member's address is confirmed
     body = client_for(member).get("/api/instance").json()
     assert body["state"] == "waiting_for_card" and "account owner" in body["explanation"]
     page = client_for(member).get("/dashboard/").content.decode()

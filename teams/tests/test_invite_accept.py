@@ -117,7 +117,7 @@ def test_a_revoked_link_says_it_was_withdrawn(client, alice, invite_for, counts)
 
 def test_a_link_used_once_cannot_be_used_again(client_for, alice, invite_for, counts, make_user):
     _, token = invite_for(alice, "ada@example.com")
-    user_upsert_from_auth0(sub="auth0|ada", email="ada@example.com")
+    user_upsert_from_auth0(sub="auth0|ada", email="ada@example.com", email_verified=True)
     stranger = make_user("eve@example.com")
 
     for client in (client_for(None), client_for(stranger)):
