@@ -79,15 +79,17 @@ def _path(url):
 
 @pytest.fixture
 def auth0_sign_in(auth0_sandbox):
-    """sign_in(client, email, name="", idp_session=None) → the Django response after the callback.
+    """sign_in(client, email, name="", idp_session=None, start="/login/") → the Django response
+    after the callback.
 
     `idp_session` (a requests.Session) is the browser's cookie jar at the IdP: pass the same one
     to be remembered there (single sign-on), a fresh one (default) to see the login page.
+    `start`: where the sign-in begins (e.g. a page's "/login/?next=..." link).
     """
 
-    def sign_in(client, email, name="", idp_session=None):
+    def sign_in(client, email, name="", idp_session=None, start="/login/"):
         idp = idp_session or requests.Session()
-        authorize_url = "/login/"
+        authorize_url = start
         while not authorize_url.startswith(auth0_sandbox.url):
             resp = client.get(_path(authorize_url))
             assert resp.status_code == 302, (authorize_url, resp.status_code)
