@@ -190,3 +190,59 @@ def test_a_price_for_today_is_refused_and_nothing_reaches_stripe(
     assert callbacks == []
     assert len(stripe_sandbox.objects("billing.meter")) == meters
     assert len(items_of(stripe_sandbox, alice)) == 2
+
+
+def legacy_subscription(owner):
+    """What the app made before price periods: one catalog meter and price per resource, by key."""
+    from billing import stripe_client
+    from billing.models import StripeCatalogObject
+
+    stripe = stripe_client.client().v1
+    product = stripe.products.create(params={"name": "Hopsworks Managed compute"})
+    StripeCatalogObject.objects.create(key="product", stripe_id=product.id)
+    price_ids = []
+    for meter, cents in (("cpu_hours", "10"), ("gpu_hours", "50")):
+        created = stripe.billing.meters.create(params={
+            "display_name": meter, "event_name": f"hopsworks_{meter}", "default_aggregation": {"formula": "sum"},
+            "customer_mapping": {"type": "by_id", "event_payload_key": "stripe_customer_id"},
+            "value_settings": {"event_payload_key": "value"}, "event_time_window": "day"})
+        price = stripe.prices.create(params={
+            "product": product.id, "currency": "usd", "unit_amount_decimal": D(cents),
+            "recurring": {"interval": "month", "usage_type": "metered", "meter": created.id}})
+        StripeCatalogObject.objects.create(key=f"meter:{meter}", stripe_id=created.id)
+        StripeCatalogObject.objects.create(key=f"price:{meter}", stripe_id=price.id)
+        price_ids.append(price.id)
+    customer = stripe.customers.create(params={"email": owner.email})
+    subscription = stripe.subscriptions.create(params={"customer": customer.id,
+                                                       "items": [{"price": p} for p in price_ids]})
+    type(owner).objects.filter(pk=owner.pk).update(stripe_customer_id=customer.id,
+                                                   stripe_subscription_id=subscription.id)
+    owner.refresh_from_db()
+    return owner
+
+
+@pytest.mark.django_db
+def test_an_owner_subscribed_before_price_periods_keeps_the_old_meters_and_gets_the_new_price(
+    collect, alice, clock, stripe_sandbox
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    alice = legacy_subscription(alice)
+    import_module("billing.migrations.0005_stripe_price_periods").adopt_legacy_catalog(apps, None)
+    new = price_add(resource="cpu_hour", unit_amount=D("0.25"), effective_from=TUESDAY)
+    stripe_price_period_create(new.pk)
+    collect(alice, TUESDAY - timedelta(days=1), "10")
+    collect(alice, TUESDAY, "4")
+    clock.move_to(at(TUESDAY + timedelta(days=1)))
+    stripe_usage_sync()
+    clock.move_to(at(date(2027, 1, 1)))
+    (invoice,) = stripe_sandbox.period_close(customer=alice.stripe_customer_id)
+
+    assert sorted(e["event_name"] for e in stripe_sandbox.meter_events_for(alice.stripe_customer_id)) == [
+        "hopsworks_cpu_hours", "hopsworks_cpu_hours_from_20261208"
+    ]
+    assert len(stripe_sandbox.objects("billing.meter")) == 3 and len(items_of(stripe_sandbox, alice)) == 3
+    assert invoice_lines(invoice) == [("10", "10.000000", 100), ("25", "4.000000", 100)]
+    assert month_to_date(owner=alice, today=date(2026, 12, 31))["total"]["cost"] == D("2.00")
