@@ -7,7 +7,7 @@ from django.db import connection
 
 from accounts.models import User
 from accounts.services import user_upsert_from_auth0
-from accounts.signals import account_owner_created, user_registered
+from accounts.signals import account_owner_created, email_verified, user_registered
 
 
 @pytest.fixture
@@ -52,6 +52,27 @@ def test_email_verified_is_kept_unless_the_caller_knows_better():
     assert moved.email_verified is False  # a new address nobody vouched for yet
     verified, _ = user_upsert_from_auth0(sub="auth0|abc123", email="dana@new.example", email_verified=True)
     assert verified.email_verified is True
+
+
+@pytest.mark.django_db
+def test_email_verified_is_announced_each_time_auth0_newly_vouches_for_the_current_address():
+    vouched = []
+
+    def receiver(sender, user, **kwargs):
+        vouched.append((user.email, user.email_verified))
+
+    email_verified.connect(receiver, dispatch_uid="test-upsert-email-verified")
+    try:
+        user_upsert_from_auth0(sub="auth0|abc123", email="dana@example.com")  # webhook: not said
+        user_upsert_from_auth0(sub="auth0|abc123", email="dana@example.com", email_verified=False)
+        user_upsert_from_auth0(sub="auth0|abc123", email="dana@example.com", email_verified=True)
+        user_upsert_from_auth0(sub="auth0|abc123", email="dana@example.com", email_verified=True)
+        user_upsert_from_auth0(sub="auth0|abc123", email="dana@new.example", email_verified=True)
+        user_upsert_from_auth0(sub="auth0|new456", email="erin@example.com", email_verified=True)  # creation
+    finally:
+        email_verified.disconnect(dispatch_uid="test-upsert-email-verified")
+
+    assert vouched == [("dana@example.com", True), ("dana@new.example", True)]
 
 
 @pytest.mark.django_db
