@@ -145,7 +145,7 @@ def test_opening_the_invite_link_and_signing_in_with_the_address_seats_them_even
 
 
 def test_a_strangers_unverified_registration_for_the_invited_address_gets_no_seat_and_shows_unconfirmed_to_the_owner(
-    client, client_for, auth0_sign_in, idp_user, invited, seated_alice, hopsworks_sandbox
+    client, client_for, auth0_sign_in, idp_user, invited, seated_alice, hopsworks_sandbox, root
 ):
     idp_user(ADA, verified=False)  # someone else signed up at Auth0 with Ada's address
 
@@ -162,6 +162,8 @@ def test_a_strangers_unverified_registration_for_the_invited_address_gets_no_sea
     assert CONFIRM_MESSAGE in client.get("/dashboard/").content.decode()
     team_page = client_for(seated_alice).get("/team/").content.decode()
     assert ADA in team_page and "Address not confirmed" in team_page
+    admin_page = client_for(root).get(f"/admin47392/users/{stranger.pk}/").content.decode()
+    assert "Address not confirmed" in admin_page
 
 
 def test_the_owner_can_remove_a_member_whose_address_is_not_confirmed(client_for, invited, seated_alice, webhook_registration):
