@@ -7,7 +7,6 @@ with the next run, as long as Stripe still accepts its timestamp (35 days back).
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from datetime import timezone as dt_timezone
@@ -17,6 +16,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+
+from hopsmanaged.advisory_locks import advisory_lock_try
 
 from . import stripe_client
 from .models import MeterEventSync
@@ -78,18 +79,9 @@ class MeterSyncRefused(Exception):
     """A retry of one record that will not be made; the message says why."""
 
 
-@contextmanager
 def _sync_lock():
     """Yields whether this process holds the sync's advisory lock (held until the block ends)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SYNC_LOCK_ID])
-        held = cursor.fetchone()[0]
-    try:
-        yield held
-    finally:
-        if held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [SYNC_LOCK_ID])
+    return advisory_lock_try(SYNC_LOCK_ID)
 
 
 def stripe_usage_sync(*, day=None):
