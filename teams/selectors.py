@@ -42,8 +42,8 @@ def invite_outcome(*, invite, user):
         # a sign-in as that member with the invited address prove it.
         if not signed_in:
             return Outcome.SIGN_IN
-        if invite.accepted_by_id != user.pk:
-            return Outcome.USED
+        if invite.accepted_by_id != user.pk or user.account_owner_id != invite.owner_id:
+            return Outcome.USED  # someone else, or a member who has left (or was removed) since
         return Outcome.CONFIRM if user.email.lower() == invite.email else Outcome.WRONG_ADDRESS
     if invite.status == TeamInvite.Status.ACCEPTED:
         return Outcome.JOINED if signed_in and invite.accepted_by_id == user.pk else Outcome.USED

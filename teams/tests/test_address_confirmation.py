@@ -167,6 +167,7 @@ def test_a_strangers_unverified_registration_for_the_invited_address_gets_no_sea
 
 
 def test_the_owner_can_remove_a_member_whose_address_is_not_confirmed(client_for, invited, seated_alice, webhook_registration):
+    _, token = invited
     stranger = webhook_registration(ADA)
     owner = client_for(seated_alice)
 
@@ -180,6 +181,11 @@ def test_the_owner_can_remove_a_member_whose_address_is_not_confirmed(client_for
     assert not UserHopsworksAssignment.objects.filter(user=stranger, cluster__isnull=False).exists()
     team_page = owner.get("/team/").content.decode()
     assert f"{ADA} was removed from your team" in team_page and "Address not confirmed" not in team_page
+    # The link no longer brings them back in.
+    assert client_for(stranger).get(f"/team/join/{token}/").status_code == 410
+    stranger.refresh_from_db()
+    assert stranger.account_owner is None
+    assert not UserHopsworksAssignment.objects.filter(user=stranger, cluster__isnull=False).exists()
 
 
 def test_auth0_verifying_a_different_address_than_the_invited_one_seats_nobody(invited, webhook_registration):
