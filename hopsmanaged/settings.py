@@ -227,8 +227,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 USAGE_COLLECTION_MINUTES = env.int("USAGE_COLLECTION_MINUTES", default=15)
 # Tests only: fire the collection every N seconds instead of the quarter-hour crontab (0 = crontab).
 USAGE_COLLECTION_SECONDS = env.int("USAGE_COLLECTION_SECONDS", default=0)
-# A collection task that finds PostgreSQL unreachable retries after this, then twice as long.
+# A cluster's collection that failed (its API down, PostgreSQL unreachable) retries after this, then
+# twice as long each time, at most USAGE_COLLECTION_MAX_RETRIES times: by default 1, 3 and 7 minutes
+# into the slot, so an outage of up to about 7 minutes still counts the slot.
 USAGE_COLLECTION_RETRY_SECONDS = env.int("USAGE_COLLECTION_RETRY_SECONDS", default=60)
+USAGE_COLLECTION_MAX_RETRIES = env.int("USAGE_COLLECTION_MAX_RETRIES", default=3)
 # A cluster's collection task not started within this many seconds of the fan-out is dropped (a
 # message redelivered after a worker machine died): it would measure another slot's minutes.
 USAGE_COLLECTION_DEADLINE_SECONDS = env.int("USAGE_COLLECTION_DEADLINE_SECONDS", default=USAGE_COLLECTION_MINUTES * 60)

@@ -10,7 +10,8 @@ from .selectors import clusters_to_collect
 from .services import collection_run_execute
 from .slots import slot_parse, slot_start
 
-RETRY_SECONDS = settings.USAGE_COLLECTION_RETRY_SECONDS  # 60 s by default, then 120 s
+RETRY_SECONDS = settings.USAGE_COLLECTION_RETRY_SECONDS  # 60 s by default, then 120 s, 240 s
+MAX_RETRIES = settings.USAGE_COLLECTION_MAX_RETRIES  # 3: the last retry still inside the slot's deadline
 
 
 # PostgreSQL unreachable for a moment (a restart, a failover) must not lose the slot.
@@ -37,12 +38,12 @@ def collect_usage_all(self, slot=None):
 
 
 @shared_task(
-    name="usage.tasks.collect_usage_cluster", bind=True, max_retries=2, ignore_result=True,
+    name="usage.tasks.collect_usage_cluster", bind=True, max_retries=MAX_RETRIES, ignore_result=True,
     autoretry_for=DATABASE_DOWN, retry_backoff=RETRY_SECONDS, retry_jitter=False,
 )
 def collect_usage_cluster(self, cluster_id, slot):
-    """Collect one cluster for one slot; a failed run is retried (60 s, then 120 s) within the slot;
-    so is one that finds PostgreSQL unreachable."""
+    """Collect one cluster for one slot; a failed run is retried (1, 3 and 7 minutes into the slot by
+    default) within the slot's deadline; so is one that finds PostgreSQL unreachable."""
     cluster = HopsworksCluster.objects.filter(pk=cluster_id).first()
     if cluster is None:
         return "cluster gone"
