@@ -1,12 +1,12 @@
 import sys
 
-from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from billing.selectors import prices_current
 
+from .database import DATABASE_DOWN
 from .health import health_report
 
 
@@ -30,7 +30,6 @@ def page_not_found(request, exception):
     return render(request, "404.html", status=404)
 
 
-DATABASE_DOWN = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 API_ERRORS = {
     500: "Something went wrong on our side; nothing was changed twice. Try again in a minute.",

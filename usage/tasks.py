@@ -2,9 +2,9 @@
 
 from celery import group, shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
 from clusters.models import HopsworksCluster
+from hopsmanaged.database import DATABASE_DOWN
 
 from .selectors import clusters_to_collect
 from .services import collection_run_execute
@@ -12,10 +12,6 @@ from .slots import slot_parse, slot_start
 
 RETRY_SECONDS = settings.USAGE_COLLECTION_RETRY_SECONDS  # 60 s by default, then 120 s, 240 s
 MAX_RETRIES = settings.USAGE_COLLECTION_MAX_RETRIES  # 3: the last retry still inside the slot's deadline
-
-
-# PostgreSQL unreachable for a moment (a restart, a failover) must not lose the slot.
-DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 @shared_task(name="usage.tasks.collect_usage_all", bind=True, max_retries=5, ignore_result=True)
