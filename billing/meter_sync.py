@@ -21,6 +21,7 @@ from hopsmanaged.advisory_locks import advisory_lock_try
 
 from . import stripe_client
 from .models import MeterEventSync
+from .price_item_retirement import stripe_price_items_retire
 from .price_periods import PricePeriods, stripe_prices_follow
 from .pricing import EVENT_NAMES, RESOURCE_OF_METER  # noqa: F401  (EVENT_NAMES: read by others from here)
 
@@ -92,7 +93,9 @@ def stripe_usage_sync(*, day=None):
         if not held:
             report.skipped_locked = True
             return report
-        # Safety net for price_add's task: every billable price period has its meter, price and items.
+        # Items of price periods over for good leave first (Stripe allows 20 per subscription), then
+        # the safety net for price_add's task: every billable price period has its meter, price and items.
+        report.errors.extend(stripe_price_items_retire().errors)
         report.errors.extend(stripe_prices_follow().errors)
         oldest = _oldest_sendable_day(day)
         report.expired = _meter_syncs_expire(before=oldest)

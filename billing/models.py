@@ -214,6 +214,9 @@ class SubscriptionPriceItem(models.Model):
     stripe_subscription_id = models.CharField(max_length=255)
     stripe_item_id = models.CharField(max_length=255)
     created_at = models.DateTimeField(default=timezone.now)
+    # Removed from the Stripe subscription once the period's usage can no longer change and was
+    # invoiced (`price_item_retirement.py`); the row stays: it says the item once was there.
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "stripe_subscription_price_items"

@@ -202,7 +202,8 @@ def stripe_prices_follow(*, price_id=None):
 
 def _items_missing(prices, periods):
     """(owner_id, subscription id, price) for every owner subscription without an item for a price
-    that applies on or after the day the owner joined (earlier periods cannot hold their usage)."""
+    that applies on or after the day the owner joined (earlier periods cannot hold their usage).
+    A retired row counts as an item: its period is over for good (`price_item_retirement.py`)."""
     if not prices:
         return []
     ends = {price.pk: periods.until(price) for price in prices}

@@ -163,6 +163,20 @@ def subscription_item_find(*, subscription, price):
     return next((item for item in listed.auto_paging_iter() if item.price.id == price), None)
 
 
+def subscription_item_delete(item_id):
+    """Remove an item from its subscription. An item Stripe no longer has (404) counts as removed:
+    the library's retry of a delete that got through, or one removed by hand."""
+    # The default proration bills usage still in the item's open period on the next invoice
+    # (flexible billing) rather than dropping it; items are retired once that period holds none.
+    try:
+        _call("remove subscription item", client().v1.subscription_items.delete, item_id,
+              params={"proration_behavior": "create_prorations"})
+    except StripeServiceError as exc:
+        if exc.status != 404:
+            raise
+        logger.info("subscription item %s was already gone from Stripe", item_id)
+
+
 # ---------------------------------------------------------------- Checkout, cards
 
 

@@ -11,8 +11,9 @@ Four records are kept by four different parties and set side by side for a perio
 - **charged** — the Stripe sandbox's meter events (`GET <Stripe>/_sandbox/meter_events`; per
   customer, meter and UTC day the last event received counts, as it does for a meter with a
   one-day window) that an invoice can include — on a meter whose price is an item of the
-  customer's subscription, stamped at or after that item started; others fall in no billing
-  period — and the prepaid ledger's usage debits, dated by their collection run's slot.
+  customer's subscription, stamped while that item was on it (from when it was added until it
+  was removed, `billing/price_item_retirement.py`); others fall in no billing period — and the
+  prepaid ledger's usage debits, dated by their collection run's slot.
 
 Checks, per owner and day: CPU, GPU and memory hours ran = usage_daily; CPU and GPU hours
 usage_daily = billing; billing's postpaid hours = Stripe's; and, in USD, the cost of what ran at
@@ -64,7 +65,7 @@ class OwnerDay:
     counted: dict = _quantities("cpu", "gpu", "memory")
     billed: dict = _quantities("cpu", "gpu", "postpaid_cpu", "postpaid_gpu")
     stripe: dict = _quantities("cpu", "gpu")  # meter events an invoice can include
-    stripe_early: dict = _quantities("cpu", "gpu")  # on no subscription item of theirs, or before it was added
+    stripe_early: dict = _quantities("cpu", "gpu")  # on no item of theirs at the event's time
     credits: Decimal = ZERO  # USD debited from prepaid credits for this day's slots
     cost_ran: Decimal = ZERO
     cost_stripe: Decimal = ZERO
@@ -153,7 +154,7 @@ class ConservationReport:
             lines.extend(f"  {difference}" for difference in self.differences)
             lines.extend(
                 f"  {row.owner} {row.day}: Stripe holds {row.stripe_early['cpu']:.6f} CPU h and"
-                f" {row.stripe_early['gpu']:.6f} GPU h on no subscription item, or stamped before it was added:"
+                f" {row.stripe_early['gpu']:.6f} GPU h on no subscription item at the time stamped:"
                 " never invoiced"
                 for row in self.rows if any(row.stripe_early.values())
             )
@@ -206,18 +207,29 @@ def ledger_entries(*, start, end):
     return entries, len(servers)
 
 
+def _item_windows(base):
+    """{(customer, meter id): [(from, until or None, USD per unit)]}: when each subscription item
+    (live, or removed since) put that meter's events on an invoice. A removed item's usage reaches
+    an invoice up to its removal (the sandbox's `usage_invoiced_until`, earlier if it was cleared)."""
+    subscriptions = _get_json(f"{base}/_sandbox/objects/subscription")
+    customer_of = {subscription["id"]: subscription["customer"] for subscription in subscriptions}
+    live = [(item, None) for subscription in subscriptions for item in subscription["items"]["data"]]
+    removed = [(item, int(item["usage_invoiced_until"]))
+               for item in _get_json(f"{base}/_sandbox/objects/subscription_item") if item.get("deleted")]
+    windows = defaultdict(list)
+    for item, until in [*live, *removed]:
+        key = (customer_of.get(item["subscription"]), (item["price"].get("recurring") or {}).get("meter"))
+        unit = Decimal(str(item["price"]["unit_amount_decimal"])) / CENTS
+        windows[key].append((int(item["created"]), until, unit))
+    return windows
+
+
 def stripe_meter_values(*, stripe_url=None):
     """{(customer, Stripe meter id, day): (Meter, value, invoiceable, USD per unit)}: the last event
     per customer, meter and UTC day (a one-day window); invoiceable when the customer's subscription
-    has an item on that meter started by the event's timestamp, priced at that item's price."""
+    had an item on that meter at the event's timestamp, priced at that item's price."""
     base = (stripe_url or settings.STRIPE_API_BASE).rstrip("/")
-    items = {}  # (customer, meter id) -> (when the item was added, USD per unit)
-    for subscription in _get_json(f"{base}/_sandbox/objects/subscription"):
-        for item in subscription["items"]["data"]:
-            key = (subscription["customer"], (item["price"].get("recurring") or {}).get("meter"))
-            added = int(item["created"])
-            if key not in items or added < items[key][0]:
-                items[key] = (added, Decimal(str(item["price"]["unit_amount_decimal"])) / CENTS)
+    windows = _item_windows(base)
     last = {}
     for event in _get_json(f"{base}/_sandbox/meter_events"):  # in the order Stripe received them
         meter = meter_of_event_name(event["event_name"])
@@ -225,8 +237,9 @@ def stripe_meter_values(*, stripe_url=None):
             continue
         timestamp = int(event["timestamp"])
         day = datetime.fromtimestamp(timestamp, tz=dt_timezone.utc).date()
-        start, unit = items.get((event["customer"], event["meter"]), (None, ZERO))
-        invoiceable = start is not None and timestamp >= start
+        held = [unit for added, until, unit in windows.get((event["customer"], event["meter"]), [])
+                if added <= timestamp and (until is None or timestamp < until)]
+        invoiceable, unit = bool(held), (held[0] if held else ZERO)
         last[(event["customer"], event["meter"], day)] = (meter, Decimal(str(event["value"])), invoiceable, unit)
     return last
 

@@ -62,22 +62,48 @@ def period_close(sandbox, *, customer=None, end=None, outcome=None):
     return invoices
 
 
+def _usage_line(state, kind, price, *, customer, start, end):
+    """A line (or pending invoice item) for `price`'s usage over [start, end): its meter's quantity."""
+    meter = state.get((price.get("recurring") or {}).get("meter") or "", "billing.meter")
+    quantity = meter_total(state, meter=meter, customer=customer, start=start, end=end) if meter else Decimal("1")
+    amount = int((quantity * Decimal(price["unit_amount_decimal"])).quantize(Decimal("1"), ROUND_HALF_UP))
+    prefix = "ii" if kind == "invoiceitem" else "il"
+    return base(state, prefix, kind, amount=amount, currency="usd", quantity_decimal=str(quantity),
+                description=f"{quantity} × {price.get('nickname') or price['id']}",
+                period={"start": start, "end": end},
+                pricing={"type": "price_details", "unit_amount_decimal": price["unit_amount_decimal"],
+                         "price_details": {"price": price["id"], "product": price["product"]}})
+
+
+def removed_item_usage_pend(sandbox, subscription, item, *, end):
+    """A metered item removed mid-period (flexible billing): its usage so far becomes a pending
+    invoice item that the subscription's next invoice carries. Nothing when there was none."""
+    state = sandbox.state
+    pending = _usage_line(state, "invoiceitem", item["price"], customer=subscription["customer"],
+                          start=item["current_period_start"], end=end)
+    if Decimal(pending["quantity_decimal"]) == 0:
+        return None
+    pending.update(customer=subscription["customer"], invoice=None,
+                   parent={"type": "subscription_details", "subscription_details": {
+                       "subscription": subscription["id"], "subscription_item": item["id"]}})
+    return state.put(pending)
+
+
 def _invoice_subscription(sandbox, subscription, end, outcome):
     state, emit = sandbox.state, sandbox.webhooks.emit
     customer = state.get(subscription["customer"], "customer")
     lines, start = [], end
     for item in subscription["items"]["data"]:
-        price, start = item["price"], min(start, item["current_period_start"])
-        meter = state.get((price.get("recurring") or {}).get("meter") or "", "billing.meter")
-        quantity = meter_total(state, meter=meter, customer=customer["id"], start=item["current_period_start"],
-                               end=end) if meter else Decimal("1")
-        amount = int((quantity * Decimal(price["unit_amount_decimal"])).quantize(Decimal("1"), ROUND_HALF_UP))
-        lines.append(base(state, "il", "line_item", amount=amount, currency="usd", quantity_decimal=str(quantity),
-                          description=f"{quantity} × {price.get('nickname') or price['id']}",
-                          period={"start": item["current_period_start"], "end": end},
-                          pricing={"type": "price_details", "unit_amount_decimal": price["unit_amount_decimal"],
-                                   "price_details": {"price": price["id"], "product": price["product"]}}))
+        start = min(start, item["current_period_start"])
+        lines.append(_usage_line(state, "line_item", item["price"], customer=customer["id"],
+                                 start=item["current_period_start"], end=end))
         item.update(current_period_start=end, current_period_end=end + 30 * 86400)
+    pending = [ii for ii in state.all("invoiceitem", customer=customer["id"], invoice=None)
+               if ii["parent"]["subscription_details"]["subscription"] == subscription["id"]]
+    for invoice_item in pending:  # items removed since the last invoice: the usage they had by then
+        start = min(start, invoice_item["period"]["start"])
+        lines.append(base(state, "il", "line_item", **{k: invoice_item[k] for k in (
+            "amount", "currency", "quantity_decimal", "description", "period", "pricing")}))
     total = sum(line["amount"] for line in lines)
     count = len(state.all("invoice", customer=customer["id"])) + 1
     invoice = state.put(base(
@@ -91,6 +117,8 @@ def _invoice_subscription(sandbox, subscription, end, outcome):
     ))
     invoice["hosted_invoice_url"] = f"{sandbox.public_url}/i/{invoice['id']}"
     invoice["invoice_pdf"] = f"{sandbox.public_url}/i/{invoice['id']}?format=pdf"
+    for invoice_item in pending:
+        invoice_item["invoice"] = invoice["id"]
     subscription["latest_invoice"] = invoice["id"]
     emit("invoice.created", invoice)
     invoice.update(status="open", status_transitions={"finalized_at": int(state.now())})

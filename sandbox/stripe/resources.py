@@ -166,6 +166,8 @@ def register(api, sandbox):
             if any(existing["price"]["id"] == price["id"] for existing in items):
                 raise _same_price(price["id"], f"items[{index}][price]")
             items.append(_item(state, price, subscription["id"], start=now, end=now + 30 * 86400))
+        for item in items:
+            state.put(item)  # found by id for DELETE /v1/subscription_items/<id>
         subscription["items"] = {"object": "list", "data": items, "has_more": False,
                                  "url": f"/v1/subscription_items?subscription={subscription['id']}"}
         state.put(subscription)
@@ -205,10 +207,33 @@ def register(api, sandbox):
                 raise _same_price(price["id"], "price")
             now = int(state.now())
             end = max((existing["current_period_end"] for existing in items), default=now + 30 * 86400)
-            item = _item(state, price, subscription["id"], start=now, end=end)
+            item = state.put(_item(state, price, subscription["id"], start=now, end=end))
             items.append(item)
         sandbox.webhooks.emit("customer.subscription.updated", subscription)
         return item
+
+    @api.route("DELETE", "/v1/subscription_items/<item_id>", params=P.SubscriptionItemDeleteParams,
+               customers=lambda p, a: [(_item_live(state, a.get("item_id"))[0] or {}).get("customer")])
+    def subscription_item_delete(params, item_id):
+        """Remove an item; the subscription goes on. Under flexible billing the usage metered since the
+        item's period started becomes an invoice item for the next invoice, unless
+        `proration_behavior=none` or `clear_usage=true` (then it is never invoiced)."""
+        with state.lock:
+            subscription, item = _item_live(state, item_id)
+            if item is None:
+                raise not_found("subscription_item", item_id)
+            subscription["items"]["data"].remove(item)
+            now = int(state.now())
+            billed = (params.get("proration_behavior", "create_prorations") != "none"
+                      and str(params.get("clear_usage", "false")).lower() != "true")
+            if billed:
+                sandbox.removed_item_usage_pend(subscription, item, end=now)
+            # Kept for `/_sandbox/objects/subscription_item` (the conservation check): when it went,
+            # and up to when its meter's usage reaches an invoice. Stripe keeps no such record.
+            state.put({**item, "deleted": True, "deleted_at": now,
+                       "usage_invoiced_until": now if billed else item["current_period_start"]})
+        sandbox.webhooks.emit("customer.subscription.updated", subscription)
+        return {"id": item_id, "object": "subscription_item", "deleted": True}
 
     @api.route("GET", "/v1/subscription_items", params=P.SubscriptionItemListParams)
     def subscription_item_list(params):
@@ -228,6 +253,21 @@ def register(api, sandbox):
 def _item(state, price, subscription_id, *, start, end):
     return base(state, "si", "subscription_item", price=price, subscription=subscription_id,
                 current_period_start=start, current_period_end=end, metadata={})
+
+
+def _item_live(state, item_id):
+    """(subscription, item) for an item still on its subscription, else (None, None)."""
+    with state.lock:
+        known = state.get(item_id or "", "subscription_item")
+        if known is not None and known.get("deleted"):
+            return None, None
+        subscriptions = ([state.get(known["subscription"], "subscription")] if known is not None
+                         else state.all("subscription"))  # a state file saved before items were kept by id
+        for subscription in filter(None, subscriptions):
+            for item in subscription["items"]["data"]:
+                if item["id"] == item_id:
+                    return subscription, item
+    return None, None
 
 
 def _same_price(price_id, param):

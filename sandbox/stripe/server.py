@@ -63,6 +63,9 @@ class StripeSandbox:
         meter = next(m for m in self.state.all("billing.meter") if m["event_name"] == event_name)
         return invoices.meter_total(self.state, meter=meter, customer=customer, start=start, end=end)
 
+    def removed_item_usage_pend(self, subscription, item, *, end):
+        return invoices.removed_item_usage_pend(self, subscription, item, end=end)
+
     # ---------------------------------------------------------------- person and operator actions
 
     def checkout_session_create(self, params, *, host_url):

@@ -210,3 +210,58 @@ def test_the_hosted_checkout_page_saves_a_card_and_sends_signed_webhooks(client,
     types = [stripe.Webhook.construct_event(body, headers["Stripe-Signature"], "whsec_wire").type
              for body, headers in received]
     assert types == ["payment_method.attached", "setup_intent.succeeded", "checkout.session.completed"]
+
+
+def test_deleting_a_subscription_item_answers_deleted_and_a_second_delete_or_an_unknown_id_is_404(
+    client, sandbox, monkeypatch
+):
+    monkeypatch.setattr(sandbox.state, "clock_offset", sandbox.state.clock_offset)  # restored afterwards
+    meter, price, customer, subscription = metered_setup(client)
+    later = client.v1.billing.meters.create(params={
+        "display_name": "CPU hours (new price)", "event_name": "cpu_new", "default_aggregation": {"formula": "sum"},
+        "event_time_window": "day",
+    })
+    new_price = client.v1.prices.create(params={
+        "product": price.product, "currency": "usd", "unit_amount_decimal": Decimal("20"),
+        "recurring": {"interval": "month", "usage_type": "metered", "meter": later.id},
+    })
+    item = client.v1.subscription_items.create(params={"subscription": subscription.id, "price": new_price.id})
+    old_item = subscription["items"]["data"][0]
+    meter_event(client, customer, "2")
+    (before,) = sandbox.period_close(customer=customer.id, end=time.time() + 60, outcome="paid")
+    sandbox.state.clock_offset += 120
+    meter_event(client, customer, "3")  # in the next period, before the item goes
+    sandbox.state.clock_offset += 60
+
+    with pytest.raises(stripe.InvalidRequestError) as unknown_param:
+        client.v1.subscription_items.delete(old_item.id, params={"favourite_colour": "teal"})
+    deleted = client.v1.subscription_items.delete(old_item.id)
+    with pytest.raises(stripe.InvalidRequestError) as again:
+        client.v1.subscription_items.delete(old_item.id)
+    with pytest.raises(stripe.InvalidRequestError) as unknown:
+        client.v1.subscription_items.delete("si_unknown")
+    (after,) = sandbox.period_close(customer=customer.id, end=time.time() + 3600, outcome="paid")
+
+    assert (deleted.id, deleted.object, deleted.deleted) == (old_item.id, "subscription_item", True)
+    assert unknown_param.value.http_status == 400 and unknown_param.value.code == "parameter_unknown"
+    for refused in (again, unknown):
+        assert refused.value.http_status == 404 and refused.value.code == "resource_missing"
+        assert refused.value.json_body["error"]["type"] == "invalid_request_error"
+    listed = client.v1.subscription_items.list(params={"subscription": subscription.id})
+    assert [i.id for i in listed.data] == [item.id]
+    # The invoice built before keeps the removed price's line; the one after holds its usage metered
+    # before the removal (a pending invoice item, flexible billing) and no line for the item itself.
+    assert sorted(line["amount"] for line in before["lines"]["data"]) == [0, 20]
+    assert [(line["pricing"]["price_details"]["price"], line["amount"]) for line in after["lines"]["data"]] == [
+        (new_price.id, 0), (price.id, 30)]
+    assert len(sandbox.objects("invoiceitem", invoice=after["id"])) == 1
+
+
+def test_deleting_an_item_with_clear_usage_leaves_its_usage_off_every_invoice(client, sandbox):
+    meter, price, customer, subscription = metered_setup(client)
+    meter_event(client, customer, "2")
+
+    client.v1.subscription_items.delete(subscription["items"]["data"][0].id, params={"clear_usage": True})
+    (invoice,) = sandbox.period_close(customer=customer.id, end=time.time() + 60, outcome="paid")
+
+    assert invoice["lines"]["data"] == [] and invoice["total"] == 0
