@@ -144,8 +144,8 @@ def test_a_daily_meter_keeps_the_last_event_of_each_day_on_the_monthly_invoice(c
     assert [e["type"] for e in sandbox.state.events][-3:] == ["invoice.created", "invoice.finalized", "invoice.paid"]
 
 
-def test_a_price_added_to_a_subscription_joins_its_period_once_and_is_invoiced_on_its_own_line(client, sandbox):
-    meter, price, customer, subscription = metered_setup(client)
+def new_price_period(client, price):
+    """A second meter and its metered price on the same product (a price change's new period)."""
     later = client.v1.billing.meters.create(params={
         "display_name": "CPU hours (new price)", "event_name": "cpu_new", "default_aggregation": {"formula": "sum"},
         "event_time_window": "day",
@@ -154,6 +154,12 @@ def test_a_price_added_to_a_subscription_joins_its_period_once_and_is_invoiced_o
         "product": price.product, "currency": "usd", "unit_amount_decimal": Decimal("20"),
         "recurring": {"interval": "month", "usage_type": "metered", "meter": later.id},
     })
+    return later, new_price
+
+
+def test_a_price_added_to_a_subscription_joins_its_period_once_and_is_invoiced_on_its_own_line(client, sandbox):
+    meter, price, customer, subscription = metered_setup(client)
+    _, new_price = new_price_period(client, price)
 
     item = client.v1.subscription_items.create(params={"subscription": subscription.id, "price": new_price.id})
     with pytest.raises(stripe.InvalidRequestError) as again:
@@ -217,14 +223,7 @@ def test_deleting_a_subscription_item_answers_deleted_and_a_second_delete_or_an_
 ):
     monkeypatch.setattr(sandbox.state, "clock_offset", sandbox.state.clock_offset)  # restored afterwards
     meter, price, customer, subscription = metered_setup(client)
-    later = client.v1.billing.meters.create(params={
-        "display_name": "CPU hours (new price)", "event_name": "cpu_new", "default_aggregation": {"formula": "sum"},
-        "event_time_window": "day",
-    })
-    new_price = client.v1.prices.create(params={
-        "product": price.product, "currency": "usd", "unit_amount_decimal": Decimal("20"),
-        "recurring": {"interval": "month", "usage_type": "metered", "meter": later.id},
-    })
+    _, new_price = new_price_period(client, price)
     item = client.v1.subscription_items.create(params={"subscription": subscription.id, "price": new_price.id})
     old_item = subscription["items"]["data"][0]
     meter_event(client, customer, "2")
