@@ -7,7 +7,7 @@ from .models import HopsworksCluster, UserHopsworksAssignment
 State = UserHopsworksAssignment.State
 
 EXPLANATIONS = {
-    "waiting_for_card": ("Adding your card", "As soon as your card is on file we create your Hopsworks account."),
+    "waiting_for_card": ("Waiting for a card", "As soon as your card is on file we create your Hopsworks account."),
     "waiting_for_capacity": ("Waiting for capacity", "Every cluster is full right now. You are in the queue and get a seat as soon as one frees up."),
     "pending": ("Creating your Hopsworks account", "You have a seat on a cluster; your Hopsworks account is being created."),
     "provisioning": ("Creating your Hopsworks account", "Your Hopsworks account is being created. This usually takes a few seconds."),

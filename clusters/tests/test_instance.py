@@ -32,7 +32,7 @@ def test_signed_out_gets_401_json(client):
 def test_an_owner_without_card_is_told_to_add_one(client_for, make_owner):
     owner = make_owner(card=False)
     body = client_for(owner).get("/api/instance").json()
-    assert body["state"] == "waiting_for_card" and body["state_label"] == "Adding your card"
+    assert body["state"] == "waiting_for_card" and body["state_label"] == "Waiting for a card"
     assert body["cluster"] is None and body["hopsworks_url"] is None and body["hopsworks_username"] is None
 
 

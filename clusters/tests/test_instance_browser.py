@@ -23,7 +23,7 @@ def test_after_the_card_the_dashboard_shows_the_instance_becoming_ready_with_the
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(f"{live_server.url}/dashboard/")
     card = page.locator("#instance-card")
-    expect(card).to_contain_text("Adding your card")
+    expect(card).to_contain_text("Waiting for a card")
     screenshot(page, "dashboard-before-card")
 
     # One call to action on the dashboard: billing's "Add a card" (the instance card only explains).
