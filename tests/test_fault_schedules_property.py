@@ -31,6 +31,8 @@ DAYS = 7
 # What happens to one cluster's collection of one slot.
 SLOT_FAULTS = ["none", "none", "down_once", "down_twice", "down_thrice", "metrics_down", "down_all_retries",
                "duplicate"]
+# Pod lists failing this many attempts in a row; "down_thrice" gets through on the last retry, 7 minutes in.
+PODS_DOWN = {"down_once": 1, "down_twice": 2, "down_thrice": 3}
 # What Stripe does during one day's sync.
 SYNC_FAULTS = ["ok", "ok", "error_all", "error_one", "timeout_one", "rate_limited"]
 
@@ -81,12 +83,8 @@ def collect_with_fault(fleet, ids, cluster, slot, fault):
     """One cluster's collection of `slot` the way the task runs it, under `fault`."""
     sandbox = fleet.kubes[cluster].sandbox
     task = collect_usage_cluster.apply  # the task's own retry policy (three retries), run here
-    if fault == "down_once":
-        sandbox.faults_set(pods_errors=1)
-    elif fault == "down_twice":
-        sandbox.faults_set(pods_errors=2)
-    elif fault == "down_thrice":  # the last retry, 7 minutes into the slot, gets through
-        sandbox.faults_set(pods_errors=3)
+    if fault in PODS_DOWN:
+        sandbox.faults_set(pods_errors=PODS_DOWN[fault])
     elif fault == "metrics_down":
         sandbox.faults_set(metrics_errors=1)
     elif fault == "down_all_retries":

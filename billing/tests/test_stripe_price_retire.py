@@ -173,13 +173,12 @@ def test_a_year_of_price_changes_every_ten_days_never_fills_the_subscription(
     start = date(2026, 1, 5)
     with time_machine.travel(at(start, 9), tick=True) as clock:
         with_stripe(alice)
-        most, changes = 0, 0
+        most = 0
         for step in range(36):  # 36 CPU prices: without retiring, 38 items where Stripe allows 20
             day = start + timedelta(days=10 * step)
             clock.move_to(at(day, 9))
             price_add(resource="cpu_hour", unit_amount=D("0.10") + D(step) / 100,
                       effective_from=day + timedelta(days=1))
-            changes += 1
             collect(alice, day, "1")
             clock.move_to(at(day + timedelta(days=1), 3))
             report = stripe_usage_sync()  # the daily sync retires, then follows, then sends
@@ -190,5 +189,5 @@ def test_a_year_of_price_changes_every_ten_days_never_fills_the_subscription(
             most = max(most, len(remaining))
 
     retired = SubscriptionPriceItem.objects.filter(owner=alice, retired_at__isnull=False).count()
-    assert changes == 36 and retired == 36 - 7  # periods ended more than 66 days before the last run
+    assert retired == 36 - 7  # periods ended more than 66 days before the last run
     assert most <= 9 < 20  # 7-8 ended-but-open CPU periods and the current one, plus GPU
